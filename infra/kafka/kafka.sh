@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Local Apache Kafka (KRaft, single node) for development, tests and the demo.
+#   infra/kafka/kafka.sh start [--data-dir DIR] [--fresh] [--port N]
+#   infra/kafka/kafka.sh stop|status [--data-dir DIR]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+exec "$root/node_modules/.bin/tsx" "$root/packages/local-kafka/src/cli.ts" "$@"

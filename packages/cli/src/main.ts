@@ -1,0 +1,92 @@
+import { parseArgs } from 'node:util'
+import type { z } from 'zod'
+import { ConfigError } from '@cxpulse/config'
+import { MigrationError } from '@cxpulse/clickhouse'
+import { LocalKafkaError } from '@cxpulse/local-kafka'
+import { migrateFlags, migrateHelp, runMigrate } from './migrate.command.ts'
+import { runStart, startFlags, startHelp } from './start.command.ts'
+
+interface Command<S extends z.ZodObject> {
+  summary: string
+  help: string
+  flags: S
+  options: NonNullable<Parameters<typeof parseArgs>[0]>['options']
+  run: (flags: z.output<S>) => Promise<number>
+}
+
+const dataDirOption = { 'data-dir': { type: 'string' as const } }
+
+const commands: Record<string, Command<z.ZodObject>> = {
+  start: {
+    summary: 'run the pipeline locally in one process',
+    help: startHelp,
+    flags: startFlags,
+    options: dataDirOption,
+    run: runStart as Command<z.ZodObject>['run'],
+  },
+  migrate: {
+    summary: 'apply ClickHouse migrations',
+    help: migrateHelp,
+    flags: migrateFlags,
+    options: dataDirOption,
+    run: runMigrate as Command<z.ZodObject>['run'],
+  },
+}
+
+const usage = `Usage: cxpulse <command> [options]
+
+Commands:
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .join('\n')}
+
+Run "cxpulse <command> --help" for a command's options.`
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage)
+    return name ? 0 : 2
+  }
+  const command = commands[name]
+  if (!command) {
+    console.error(`cxpulse: unknown command "${name}"\n\n${usage}`)
+    return 2
+  }
+  let values: Record<string, unknown>
+  try {
+    values = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }).values
+  } catch (error) {
+    console.error(`cxpulse ${name}: ${(error as Error).message}\n\n${command.help}`)
+    return 2
+  }
+  if (values['help']) {
+    console.log(command.help)
+    return 0
+  }
+  const flags = command.flags.safeParse(values)
+  if (!flags.success) {
+    console.error(flags.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n'))
+    console.error(command.help)
+    return 2
+  }
+  return command.run(flags.data)
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const known =
+      error instanceof ConfigError ||
+      error instanceof MigrationError ||
+      error instanceof LocalKafkaError
+    console.error(
+      `cxpulse: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}`,
+    )
+    process.exit(1)
+  },
+)

@@ -1,0 +1,2 @@
+export { createKafka, kafkaLogCreator, ensureTopics } from './kafka.ts'
+export type { KafkaConfig, TopicSpec } from './kafka.ts'

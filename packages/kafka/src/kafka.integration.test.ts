@@ -1,0 +1,56 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { createTestTopics, testKafka, uniqueName, waitFor } from '@cxpulse/test-support'
+import { ensureTopics } from './kafka.ts'
+
+describe('kafka wiring against the real broker', () => {
+  const { kafka } = testKafka()
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  const consumer = kafka.consumer({ groupId: uniqueName('group') })
+
+  afterAll(async () => {
+    await producer.disconnect()
+    await consumer.disconnect()
+  })
+
+  it('creates topics idempotently', async () => {
+    const topic = uniqueName('idem')
+    expect(await ensureTopics(kafka, [{ topic, numPartitions: 3 }])).toEqual([topic])
+    expect(await ensureTopics(kafka, [{ topic, numPartitions: 3 }])).toEqual([])
+    const admin = kafka.admin()
+    await admin.connect()
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] })
+    await admin.disconnect()
+    expect(meta.topics[0]?.partitions).toHaveLength(3)
+  })
+
+  it('delivers every produced message to a consumer group, keyed messages in order', async () => {
+    const [topic] = await createTestTopics(kafka, ['roundtrip'], 3)
+    if (!topic) throw new Error('no topic')
+    const sent = Array.from({ length: 300 }, (_, i) => ({
+      key: `customer-${i % 7}`,
+      value: `m-${i}`,
+    }))
+    await producer.connect()
+    await producer.send({ topic, acks: -1, messages: sent })
+
+    const received: { key: string; value: string; partition: number }[] = []
+    await consumer.connect()
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        received.push({ key: String(message.key), value: String(message.value), partition })
+      },
+    })
+    await waitFor('all messages', async () => (received.length >= sent.length ? true : undefined))
+
+    // A ledger, not a count: exactly the sent set arrived.
+    expect(received.map((r) => r.value).sort()).toEqual(sent.map((s) => s.value).sort())
+    // One key always maps to one partition, and within it keeps the production order.
+    for (let k = 0; k < 7; k++) {
+      const forKey = received.filter((r) => r.key === `customer-${k}`)
+      expect(new Set(forKey.map((r) => r.partition)).size).toBe(1)
+      const order = forKey.map((r) => Number(r.value.slice(2)))
+      expect(order).toEqual([...order].sort((a, b) => a - b))
+    }
+  })
+})

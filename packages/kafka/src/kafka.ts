@@ -1,0 +1,79 @@
+import { Kafka, logLevel, type ITopicConfig, type logCreator } from 'kafkajs'
+import type { Logger } from '@cxpulse/logger'
+
+export interface KafkaConfig {
+  brokers: string[]
+  clientId: string
+  /** Per-request timeout; kafkajs' default of 30 s hides a dead broker for too long. */
+  requestTimeoutMs?: number
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+}
+
+/** Routes kafkajs' own logs into pino, one child logger per kafkajs namespace. */
+export function kafkaLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, ...extra } = log
+      const method = LEVELS[level] ?? 'info'
+      logger[method]({ kafkajs: namespace, ...extra }, message)
+    }
+}
+
+export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    requestTimeout: config.requestTimeoutMs ?? 10_000,
+    connectionTimeout: 3_000,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
+    retry: { initialRetryTime: 200, retries: 8 },
+  })
+}
+
+export interface TopicSpec {
+  topic: string
+  numPartitions: number
+  replicationFactor?: number
+  configEntries?: ITopicConfig['configEntries']
+}
+
+/**
+ * Creates the topics that do not exist yet and waits for their leaders, so a consumer can
+ * subscribe right after (kafkajs may fail to subscribe to a missing topic under KRaft).
+ * Existing topics are left as they are.
+ */
+export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<string[]> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const existing = new Set(await admin.listTopics())
+    const missing = topics.filter((t) => !existing.has(t.topic))
+    if (missing.length > 0) {
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((t) => ({
+            topic: t.topic,
+            numPartitions: t.numPartitions,
+            replicationFactor: t.replicationFactor ?? 1,
+            ...(t.configEntries ? { configEntries: t.configEntries } : {}),
+          })),
+        })
+      } catch (error) {
+        // Another process may have created the same topic between list and create.
+        if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error
+      }
+      await admin.fetchTopicMetadata({ topics: missing.map((t) => t.topic) })
+    }
+    return missing.map((t) => t.topic)
+  } finally {
+    await admin.disconnect()
+  }
+}
