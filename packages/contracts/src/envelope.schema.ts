@@ -1,0 +1,36 @@
+import { z } from 'zod'
+import { dimensionsSchema, safeId, timestamp, uuid } from './primitives.ts'
+
+/** The version of the enriched event written to Kafka; bump only for a breaking change. */
+export const SCHEMA_VERSION = 1 as const
+
+/** Fields every event carries, as a sender writes them. */
+export const inputEnvelopeShape = {
+  event_id: uuid,
+  occurred_at: timestamp,
+  customer_id: safeId(128),
+  tenant_id: safeId(64).optional(),
+  dimensions: dimensionsSchema.optional(),
+}
+
+/** Fields every event carries once ingest has accepted it. */
+export const enrichedEnvelopeShape = {
+  ...inputEnvelopeShape,
+  tenant_id: safeId(64),
+  received_at: timestamp,
+  schema_version: z.literal(SCHEMA_VERSION, {
+    error: `unsupported schema_version; this reader understands ${SCHEMA_VERSION}`,
+  }),
+}
+
+export type EnvelopeShape = typeof inputEnvelopeShape | typeof enrichedEnvelopeShape
+export type Mode = 'input' | 'enriched'
+
+/**
+ * Input is strict (an unknown field is most likely a typo and is rejected); enriched events
+ * are read leniently (unknown fields stripped) so a reader tolerates additive changes made
+ * within the same schema version.
+ */
+export function eventObject<S extends z.core.$ZodLooseShape>(mode: Mode, shape: S) {
+  return mode === 'input' ? z.strictObject(shape) : z.object(shape)
+}

@@ -1,0 +1,98 @@
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import type { TopicSpec } from '@cxpulse/kafka'
+import {
+  messageKey,
+  TOPIC_SPECS,
+  topicForEvent,
+  topicNames,
+  type ContractTopicSpec,
+} from './topics.ts'
+import { EVENT_TYPES } from './event.schema.ts'
+import { buildDeadLetter, deadLetterSchema } from './dead-letter.schema.ts'
+
+describe('topics', () => {
+  it('names versioned topics under a configurable prefix', () => {
+    expect(topicNames()).toEqual({
+      surveys: 'cxpulse.surveys.v1',
+      tickets: 'cxpulse.tickets.v1',
+      customers: 'cxpulse.customers.v1',
+      qa: 'cxpulse.qa.v1',
+      deadLetter: 'cxpulse.dead-letter.v1',
+      alerts: 'cxpulse.alerts.v1',
+    })
+    expect(topicNames('t_ab12').surveys).toBe('t_ab12.surveys.v1')
+    expect(() => topicNames('bad prefix')).toThrow(/invalid topic prefix/)
+  })
+
+  it('routes every event type to its domain topic', () => {
+    const routes = Object.fromEntries(EVENT_TYPES.map((t) => [t, topicForEvent(t, 'p')]))
+    expect(routes).toEqual({
+      'survey.response': 'p.surveys.v1',
+      'ticket.created': 'p.tickets.v1',
+      'ticket.first_response': 'p.tickets.v1',
+      'ticket.agent_replied': 'p.tickets.v1',
+      'ticket.customer_replied': 'p.tickets.v1',
+      'ticket.resolved': 'p.tickets.v1',
+      'ticket.reopened': 'p.tickets.v1',
+      'ticket.escalated': 'p.tickets.v1',
+      'customer.signed_up': 'p.customers.v1',
+      'customer.churned': 'p.customers.v1',
+      'customer.reactivated': 'p.customers.v1',
+      'customer.purchase': 'p.customers.v1',
+      'customer.referred': 'p.customers.v1',
+      'qa.review': 'p.qa.v1',
+    })
+  })
+
+  it('specs every topic with its partition count, in the shape ensureTopics takes', () => {
+    const specs = TOPIC_SPECS('x')
+    expect(specs.map((s) => [s.topic, s.numPartitions])).toEqual([
+      ['x.surveys.v1', 6],
+      ['x.tickets.v1', 6],
+      ['x.customers.v1', 6],
+      ['x.qa.v1', 6],
+      ['x.dead-letter.v1', 3],
+      ['x.alerts.v1', 1],
+    ])
+    expectTypeOf<ContractTopicSpec>().toExtend<TopicSpec>()
+  })
+
+  it('keys by tenant and customer, ticket events by tenant and ticket', () => {
+    const common = { tenant_id: 'acme', customer_id: 'c1' }
+    expect(messageKey({ ...common, type: 'survey.response' })).toBe('acme:c1')
+    expect(messageKey({ ...common, type: 'customer.purchase', ticket_id: 'ignored' })).toBe(
+      'acme:c1',
+    )
+    expect(messageKey({ ...common, type: 'ticket.resolved', ticket_id: 'T-7' })).toBe(
+      'acme:ticket:T-7',
+    )
+    expect(() => messageKey({ ...common, type: 'ticket.created' })).toThrow(/ticket_id/)
+  })
+})
+
+describe('dead letters', () => {
+  it('keeps UTF-8 payloads as text and others as base64', () => {
+    const common = {
+      reason: 'schema',
+      errors: [{ path: 'score', message: 'bad' }],
+      topic: 't',
+      partition: 2,
+      offset: '41',
+    }
+    const text = buildDeadLetter({ ...common, value: Buffer.from('{"a":"é"}'), at: new Date(0) })
+    expect(text).toEqual({
+      ...common,
+      raw: '{"a":"é"}',
+      raw_encoding: 'utf8',
+      at: '1970-01-01T00:00:00.000Z',
+    })
+    const bin = buildDeadLetter({
+      ...common,
+      reason: 'invalid_encoding',
+      value: Buffer.from([0xff, 0x00]),
+    })
+    expect([bin.raw, bin.raw_encoding]).toEqual(['/wA=', 'base64'])
+    expect(() => buildDeadLetter({ ...common, reason: 'Not A Code', value: null })).toThrow()
+    expect(deadLetterSchema.safeParse({ ...text, offset: '-1' }).success).toBe(false)
+  })
+})

@@ -1,0 +1,104 @@
+import type { EventType } from './event.schema.ts'
+
+export const DEFAULT_TOPIC_PREFIX = 'cxpulse'
+/** Topic suffix of the current schema version; a breaking change gets a new suffix. */
+export const TOPIC_VERSION = 'v1'
+
+export type Domain = 'surveys' | 'tickets' | 'customers' | 'qa'
+export interface TopicNames {
+  surveys: string
+  tickets: string
+  customers: string
+  qa: string
+  deadLetter: string
+  alerts: string
+}
+
+/** Kafka's legal topic characters; the prefix is configurable so each test has its own topics. */
+const PREFIX = /^[A-Za-z0-9._-]{1,200}$/
+
+export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): TopicNames {
+  if (!PREFIX.test(prefix)) {
+    throw new Error(`invalid topic prefix ${JSON.stringify(prefix)}: use 1-200 of [A-Za-z0-9._-]`)
+  }
+  return {
+    surveys: `${prefix}.surveys.${TOPIC_VERSION}`,
+    tickets: `${prefix}.tickets.${TOPIC_VERSION}`,
+    customers: `${prefix}.customers.${TOPIC_VERSION}`,
+    qa: `${prefix}.qa.${TOPIC_VERSION}`,
+    deadLetter: `${prefix}.dead-letter.${TOPIC_VERSION}`,
+    alerts: `${prefix}.alerts.${TOPIC_VERSION}`,
+  }
+}
+
+/**
+ * Partitions per topic. Domain topics get 6 so up to 6 processor instances share the load;
+ * more partitions later would move keys between partitions, so start with room.
+ */
+export const TOPIC_PARTITIONS: Record<keyof TopicNames, number> = {
+  surveys: 6,
+  tickets: 6,
+  customers: 6,
+  qa: 6,
+  deadLetter: 3,
+  alerts: 1,
+}
+
+export function domainForEvent(type: EventType): Domain {
+  if (type === 'survey.response') return 'surveys'
+  if (type.startsWith('ticket.')) return 'tickets'
+  if (type.startsWith('customer.')) return 'customers'
+  return 'qa'
+}
+
+/** The topic an event of this type is written to. */
+export function topicForEvent(type: EventType, topics: TopicNames | string = DEFAULT_TOPIC_PREFIX) {
+  const names = typeof topics === 'string' ? topicNames(topics) : topics
+  return names[domainForEvent(type)]
+}
+
+/** Same shape as `TopicSpec` in @cxpulse/kafka (checked by a test), without depending on kafkajs. */
+export interface ContractTopicSpec {
+  topic: string
+  numPartitions: number
+  replicationFactor?: number
+  configEntries?: { name: string; value: string }[]
+}
+
+const DAY_MS = 24 * 3600_000
+
+/** Every topic cxpulse uses, ready for `ensureTopics`. */
+export function TOPIC_SPECS(
+  prefix: string = DEFAULT_TOPIC_PREFIX,
+  options: { replicationFactor?: number } = {},
+): ContractTopicSpec[] {
+  const names = topicNames(prefix)
+  return (Object.keys(names) as (keyof TopicNames)[]).map((k) => ({
+    topic: names[k],
+    numPartitions: TOPIC_PARTITIONS[k],
+    ...(options.replicationFactor ? { replicationFactor: options.replicationFactor } : {}),
+    // Dead letters are kept long enough for someone to look at them after a holiday.
+    ...(k === 'deadLetter'
+      ? { configEntries: [{ name: 'retention.ms', value: String(30 * DAY_MS) }] }
+      : {}),
+  }))
+}
+
+/**
+ * The Kafka message key. Kafka keeps order per partition and a key always maps to one
+ * partition, so everything about one customer (or one ticket) is consumed in order:
+ * `${tenant}:${customer}`, or `${tenant}:ticket:${ticket}` for ticket events (a ticket's
+ * events must stay ordered even if its customer id changes mid-conversation).
+ */
+export function messageKey(event: {
+  type: EventType
+  tenant_id: string
+  customer_id: string
+  ticket_id?: string | undefined
+}): string {
+  if (event.type.startsWith('ticket.')) {
+    if (event.ticket_id === undefined) throw new Error(`${event.type} event without ticket_id`)
+    return `${event.tenant_id}:ticket:${event.ticket_id}`
+  }
+  return `${event.tenant_id}:${event.customer_id}`
+}
