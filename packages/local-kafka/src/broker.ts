@@ -111,6 +111,15 @@ export async function ensureKafkaJars(onProgress?: (m: string) => void): Promise
   return libs
 }
 
+/** 16 random bytes in base64url, as Kafka's own tool makes; never starting with '-', which the
+ * storage tool's argument parser would read as an option. */
+function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url')
+    if (!id.startsWith('-')) return id
+  }
+}
+
 async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const server = createServer()
@@ -218,8 +227,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   // A formatted standalone controller remembers its endpoint, so a reused data dir keeps its ports.
   const port = options.port ?? (formatted && previous ? previous.port : await freePort())
   const controllerPort = formatted && previous ? previous.controllerPort : await freePort()
-  const clusterId =
-    formatted && previous ? previous.clusterId : randomBytes(16).toString('base64url')
+  const clusterId = formatted && previous ? previous.clusterId : newClusterId()
   const propsFile = join(dataDir, 'server.properties')
   await writeFile(propsFile, serverProperties(logDir, port, controllerPort))
 
@@ -233,8 +241,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
         'kafka.tools.StorageTool',
         'format',
         '--standalone',
-        '-t',
-        clusterId,
+        `--cluster-id=${clusterId}`,
         '-c',
         propsFile,
       ],
