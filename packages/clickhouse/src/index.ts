@@ -9,3 +9,17 @@ export {
 export type { Migration, MigrationResult } from './migrations.ts'
 export { queryRows } from './query.ts'
 export type { NamedQuery } from './query.ts'
+export {
+  RAW_TABLES,
+  insertRawBatch,
+  readProgress,
+  writeProgress,
+  findCountedEventIds,
+  offsetsPresent,
+} from './processor.store.ts'
+export type { RawTable, Progress, ProgressState } from './processor.store.ts'
+export {
+  clusterMigrationText,
+  expectedClusterMigrations,
+  CLUSTER_MIGRATIONS_DIR,
+} from './cluster.ts'
