@@ -92,6 +92,6 @@ export async function expectedClusterMigrations(
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   for (const [file, text] of await expectedClusterMigrations()) {
     await writeFile(join(CLUSTER_MIGRATIONS_DIR, file), text)
-    console.log(`wrote ${join(CLUSTER_MIGRATIONS_DIR, file)}`)
+    console.error(`wrote ${join(CLUSTER_MIGRATIONS_DIR, file)}`)
   }
 }
