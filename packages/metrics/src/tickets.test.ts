@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest'
+import { MetricInputError } from './result.ts'
+import {
+  computeAwt,
+  computeChannelMix,
+  computeFcr,
+  computeFeedbackReplyRate,
+  computeFirstResponseTime,
+  computeIqs,
+  computeResolutionTime,
+  percentileSorted,
+  reviewScore,
+} from './tickets.ts'
+
+describe('percentiles (type 7, linear interpolation)', () => {
+  it('matches ClickHouse quantileExactInclusive on 0..9', () => {
+    const xs = Array.from({ length: 10 }, (_, i) => i)
+    expect(percentileSorted(xs, 0.1)).toBeCloseTo(0.9, 12)
+    expect(percentileSorted(xs, 0.9)).toBeCloseTo(8.1, 12)
+    expect(percentileSorted(xs, 0.5)).toBeCloseTo(4.5, 12)
+    expect(percentileSorted(xs, 0)).toBe(0)
+    expect(percentileSorted(xs, 1)).toBe(9)
+  })
+
+  it('single value and empty sample', () => {
+    expect(percentileSorted([42], 0.9)).toBe(42)
+    expect(percentileSorted([], 0.5)).toBeNull()
+  })
+})
+
+describe('duration metrics', () => {
+  it('mean, median and p90 of unsorted durations (numpy reference)', () => {
+    const r = computeFirstResponseTime([12, 3, 45, 7, 100, 22, 9, 31, 5, 60])
+    expect(r.value).toBeCloseTo(29.4, 12)
+    expect(r.n).toBe(10)
+    expect(r.components?.median).toBeCloseTo(17, 12)
+    expect(r.components?.p90).toBeCloseTo(64, 10)
+  })
+
+  it('one ticket and an empty window', () => {
+    expect(computeResolutionTime([3600])).toEqual({
+      value: 3600,
+      n: 1,
+      components: { median: 3600, p90: 3600 },
+    })
+    expect(computeResolutionTime([])).toEqual({
+      value: null,
+      n: 0,
+      components: { median: null, p90: null },
+    })
+  })
+
+  it('rejects negative durations', () => {
+    expect(() => computeFirstResponseTime([10, -1])).toThrow(MetricInputError)
+  })
+})
+
+describe('ratios', () => {
+  it('FCR and feedback reply rate', () => {
+    expect(computeFcr({ resolved: 80, resolvedFirstContact: 60 })).toEqual({ value: 75, n: 80 })
+    expect(computeFcr({ resolved: 0, resolvedFirstContact: 0 })).toEqual({ value: null, n: 0 })
+    expect(computeFeedbackReplyRate({ feedbackItems: 40, replied: 10 })).toEqual({
+      value: 25,
+      n: 40,
+    })
+    expect(() => computeFcr({ resolved: 1, resolvedFirstContact: 2 })).toThrow(MetricInputError)
+  })
+
+  it('SPEC check: AWT 500 minutes over 200 calls → 2.5 minutes', () => {
+    const r = computeAwt({ totalWaitSeconds: 500 * 60, served: 200 })
+    expect(r.value! / 60).toBeCloseTo(2.5, 12)
+    expect(r.n).toBe(200)
+    expect(computeAwt({ totalWaitSeconds: 0, served: 0 })).toEqual({ value: null, n: 0 })
+  })
+})
+
+describe('channel mix', () => {
+  it('shares per channel summing to 100, value = top share', () => {
+    const r = computeChannelMix({ counts: { email: 30, chat: 50, phone: 20 } })
+    expect(r.n).toBe(100)
+    expect(r.value).toBe(50)
+    expect(r.components).toEqual({ shares: { chat: 50, email: 30, phone: 20 }, top: 'chat' })
+  })
+
+  it('ties go to the alphabetically first channel; empty → null', () => {
+    expect(computeChannelMix({ counts: { web: 2, chat: 2 } }).components?.top).toBe('chat')
+    expect(computeChannelMix({ counts: { web: 0 } })).toEqual({
+      value: null,
+      n: 0,
+      components: { shares: {}, top: null },
+    })
+  })
+})
+
+describe('IQS', () => {
+  it('weighted score per review, averaged over reviews', () => {
+    // (3×80 + 1×40) / 4 = 70 and (1×100 + 1×50) / 2 = 75 → 72.5
+    const reviews = [
+      {
+        criteria: [
+          { score: 80, weight: 3 },
+          { score: 40, weight: 1 },
+        ],
+      },
+      {
+        criteria: [
+          { score: 100, weight: 1 },
+          { score: 50, weight: 1 },
+        ],
+      },
+    ]
+    expect(reviewScore(reviews[0]!)).toBe(70)
+    expect(computeIqs(reviews)).toEqual({ value: 72.5, n: 2 })
+    expect(computeIqs([])).toEqual({ value: null, n: 0 })
+  })
+
+  it('rejects scores outside 0–100 and reviews without weight', () => {
+    expect(() => reviewScore({ criteria: [{ score: 101, weight: 1 }] })).toThrow(MetricInputError)
+    expect(() => reviewScore({ criteria: [{ score: 50, weight: 0 }] })).toThrow(MetricInputError)
+  })
+})
