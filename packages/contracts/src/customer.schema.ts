@@ -1,20 +1,11 @@
 import { z } from 'zod'
-import {
-  enrichedEnvelopeShape,
-  eventObject,
-  inputEnvelopeShape,
-  type Mode,
-} from './envelope.schema.ts'
+import { envelopeShape, eventObject, type Mode } from './envelope.schema.ts'
 import { safeId } from './primitives.ts'
 
-function envelope(mode: Mode) {
-  return mode === 'input' ? inputEnvelopeShape : enrichedEnvelopeShape
-}
-
 /** Lifecycle state changes; a customer's latest one decides whether it is active. */
-export function customerStateSchema(mode: Mode) {
+export function customerStateSchema<M extends Mode>(mode: M) {
   return eventObject(mode, {
-    ...envelope(mode),
+    ...envelopeShape(mode),
     type: z.enum(['customer.signed_up', 'customer.churned', 'customer.reactivated']),
   })
 }
@@ -22,9 +13,9 @@ export function customerStateSchema(mode: Mode) {
 /** A positive decimal amount with up to 4 decimals, as a string so no float rounding happens. */
 const DECIMAL_AMOUNT = /^(0|[1-9]\d{0,14})(\.\d{1,4})?$/
 
-export function customerPurchaseSchema(mode: Mode) {
+export function customerPurchaseSchema<M extends Mode>(mode: M) {
   return eventObject(mode, {
-    ...envelope(mode),
+    ...envelopeShape(mode),
     type: z.literal('customer.purchase'),
     amount: z
       .string({ error: 'must be a decimal string like "49.90"' })
@@ -44,7 +35,8 @@ export function customerPurchaseSchema(mode: Mode) {
       .min(0, { error: 'must be between 0 and 1' })
       .max(1, { error: 'must be between 0 and 1' })
       .optional(),
-  }).superRefine((v, ctx) => {
+  }).superRefine((value, ctx) => {
+    const v = value as unknown as { amount?: string; amount_minor?: number }
     if ((v.amount === undefined) === (v.amount_minor === undefined)) {
       ctx.addIssue({
         code: 'custom',
@@ -55,9 +47,9 @@ export function customerPurchaseSchema(mode: Mode) {
   })
 }
 
-export function customerReferredSchema(mode: Mode) {
+export function customerReferredSchema<M extends Mode>(mode: M) {
   return eventObject(mode, {
-    ...envelope(mode),
+    ...envelopeShape(mode),
     type: z.literal('customer.referred'),
     referred_customer_id: safeId(128).optional(),
   })

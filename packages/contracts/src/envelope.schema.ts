@@ -23,14 +23,24 @@ export const enrichedEnvelopeShape = {
   }),
 }
 
-export type EnvelopeShape = typeof inputEnvelopeShape | typeof enrichedEnvelopeShape
 export type Mode = 'input' | 'enriched'
+export type EnvelopeFor<M extends Mode> = M extends 'input'
+  ? typeof inputEnvelopeShape
+  : typeof enrichedEnvelopeShape
+
+export function envelopeShape<M extends Mode>(mode: M): EnvelopeFor<M> {
+  return (mode === 'input' ? inputEnvelopeShape : enrichedEnvelopeShape) as EnvelopeFor<M>
+}
 
 /**
  * Input is strict (an unknown field is most likely a typo and is rejected); enriched events
  * are read leniently (unknown fields stripped) so a reader tolerates additive changes made
  * within the same schema version.
  */
-export function eventObject<S extends z.core.$ZodLooseShape>(mode: Mode, shape: S) {
-  return mode === 'input' ? z.strictObject(shape) : z.object(shape)
+export function eventObject<S extends z.core.$ZodLooseShape>(
+  mode: Mode,
+  shape: S,
+): z.ZodObject<S, z.core.$strict> {
+  // Strict and stripping objects have the same output type; only unknown-key handling differs.
+  return mode === 'input' ? z.strictObject(shape) : (z.object(shape) as never)
 }

@@ -21,7 +21,7 @@ export const EVENT_TYPES = [
 ] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
-function eventSchema(mode: Mode) {
+function eventSchema<M extends Mode>(mode: M) {
   return z.discriminatedUnion('type', [
     surveyResponseSchema(mode),
     ticketEventSchema(mode),

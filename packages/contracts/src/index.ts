@@ -56,3 +56,10 @@ export {
   deadLetterJsonSchema,
   schemaFiles,
 } from './json-schema.ts'
+export {
+  fieldErrorSchema,
+  rejectedEventSchema,
+  ingestResponseSchema,
+  ingestErrorSchema,
+} from './ingest-api.schema.ts'
+export type { IngestResponse, RejectedEvent, IngestError } from './ingest-api.schema.ts'

@@ -1,17 +1,12 @@
 import { z } from 'zod'
-import {
-  enrichedEnvelopeShape,
-  eventObject,
-  inputEnvelopeShape,
-  type Mode,
-} from './envelope.schema.ts'
+import { envelopeShape, eventObject, type Mode } from './envelope.schema.ts'
 import { safeId } from './primitives.ts'
 
 export const MAX_QA_CRITERIA = 50
 
-export function qaReviewSchema(mode: Mode) {
+export function qaReviewSchema<M extends Mode>(mode: M) {
   return eventObject(mode, {
-    ...(mode === 'input' ? inputEnvelopeShape : enrichedEnvelopeShape),
+    ...envelopeShape(mode),
     type: z.literal('qa.review'),
     review_id: safeId(128).optional(),
     ticket_id: safeId(128).optional(),

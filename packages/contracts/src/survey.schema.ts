@@ -1,10 +1,5 @@
 import { z } from 'zod'
-import {
-  enrichedEnvelopeShape,
-  eventObject,
-  inputEnvelopeShape,
-  type Mode,
-} from './envelope.schema.ts'
+import { envelopeShape, eventObject, type Mode } from './envelope.schema.ts'
 import { safeId, safeText } from './primitives.ts'
 
 /** Scales a survey may be asked on, per kind. NPS exists only on 0–10. */
@@ -32,9 +27,9 @@ export const MAX_COMMENT_LENGTH = 4000
 
 const int = z.number({ error: 'must be a number' }).int({ error: 'must be an integer' })
 
-function surveyCommon(mode: Mode) {
+function surveyCommon<M extends Mode>(mode: M) {
   return {
-    ...(mode === 'input' ? inputEnvelopeShape : enrichedEnvelopeShape),
+    ...envelopeShape(mode),
     type: z.literal('survey.response'),
     score: int,
     survey_id: safeId(128).optional(),
@@ -71,7 +66,7 @@ function checkScale(v: Scaled, ctx: z.core.$RefinementCtx<Scaled>) {
   }
 }
 
-export function csatResponseSchema(mode: Mode) {
+export function csatResponseSchema<M extends Mode>(mode: M) {
   return eventObject(mode, {
     ...surveyCommon(mode),
     kind: z.literal('csat'),
@@ -79,7 +74,9 @@ export function csatResponseSchema(mode: Mode) {
     scale_max: int.default(DEFAULT_SCALES.csat.scale_max),
     /** Overrides top-two-box: a response is positive when score >= positive_min. */
     positive_min: int.optional(),
-  }).superRefine((v, ctx) => {
+  }).superRefine((value, ctx) => {
+    // Generic over the mode, TypeScript cannot resolve the output here; the shape is fixed above.
+    const v = value as unknown as Scaled & { positive_min?: number }
     checkScale(v, ctx as z.core.$RefinementCtx<Scaled>)
     if (
       v.positive_min !== undefined &&
@@ -96,18 +93,20 @@ export function csatResponseSchema(mode: Mode) {
 
 const NPS_ONLY = 'NPS is defined only on the 0–10 scale'
 
-export function npsResponseSchema(mode: Mode) {
+export function npsResponseSchema<M extends Mode>(mode: M) {
   return eventObject(mode, {
     ...surveyCommon(mode),
     kind: z.literal('nps'),
     scale_min: z.literal(0, { error: NPS_ONLY }).default(0),
     scale_max: z.literal(10, { error: NPS_ONLY }).default(10),
-  }).superRefine((v, ctx) => checkScale(v, ctx as z.core.$RefinementCtx<Scaled>))
+  }).superRefine((v, ctx) =>
+    checkScale(v as unknown as Scaled, ctx as z.core.$RefinementCtx<Scaled>),
+  )
 }
 
 export const CES_ORIENTATIONS = ['agreement', 'effort'] as const
 
-export function cesResponseSchema(mode: Mode) {
+export function cesResponseSchema<M extends Mode>(mode: M) {
   return eventObject(mode, {
     ...surveyCommon(mode),
     kind: z.literal('ces'),
@@ -115,10 +114,12 @@ export function cesResponseSchema(mode: Mode) {
     scale_max: int.default(DEFAULT_SCALES.ces.scale_max),
     /** agreement: higher = less effort (default); effort: higher = more effort. */
     orientation: z.enum(CES_ORIENTATIONS).default('agreement'),
-  }).superRefine((v, ctx) => checkScale(v, ctx as z.core.$RefinementCtx<Scaled>))
+  }).superRefine((v, ctx) =>
+    checkScale(v as unknown as Scaled, ctx as z.core.$RefinementCtx<Scaled>),
+  )
 }
 
-export function surveyResponseSchema(mode: Mode) {
+export function surveyResponseSchema<M extends Mode>(mode: M) {
   return z.discriminatedUnion('kind', [
     csatResponseSchema(mode),
     npsResponseSchema(mode),

@@ -1,10 +1,5 @@
 import { z } from 'zod'
-import {
-  enrichedEnvelopeShape,
-  eventObject,
-  inputEnvelopeShape,
-  type Mode,
-} from './envelope.schema.ts'
+import { envelopeShape, eventObject, type Mode } from './envelope.schema.ts'
 import { safeId, uuid } from './primitives.ts'
 
 export const TICKET_EVENT_TYPES = [
@@ -20,9 +15,9 @@ export type TicketEventType = (typeof TICKET_EVENT_TYPES)[number]
 
 export const MAX_QUEUE_WAIT_SECONDS = 30 * 24 * 3600
 
-function ticketShape(mode: Mode) {
+function ticketShape<M extends Mode>(mode: M) {
   return {
-    ...(mode === 'input' ? inputEnvelopeShape : enrichedEnvelopeShape),
+    ...envelopeShape(mode),
     ticket_id: safeId(128),
     complaint: z.boolean({ error: 'must be true or false' }).optional(),
     queue_wait_seconds: z
@@ -34,7 +29,7 @@ function ticketShape(mode: Mode) {
 }
 
 /** Every ticket event but `ticket.agent_replied`, which alone may carry `feedback_event_id`. */
-export function ticketEventSchema(mode: Mode) {
+export function ticketEventSchema<M extends Mode>(mode: M) {
   return eventObject(mode, {
     ...ticketShape(mode),
     type: z.enum([
@@ -48,7 +43,7 @@ export function ticketEventSchema(mode: Mode) {
   })
 }
 
-export function ticketAgentRepliedSchema(mode: Mode) {
+export function ticketAgentRepliedSchema<M extends Mode>(mode: M) {
   return eventObject(mode, {
     ...ticketShape(mode),
     type: z.literal('ticket.agent_replied'),
