@@ -1,0 +1,5 @@
+export { createIngest, startIngest } from './ingest.ts'
+export type { IngestDeps, IngestHandle } from './ingest.ts'
+export { loadIngestConfig, ingestEnv, DEFAULT_INGEST_CONFIG } from './config.ts'
+export type { IngestConfig } from './config.ts'
+export { buildOpenApi } from './openapi.ts'

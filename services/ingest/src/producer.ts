@@ -1,0 +1,117 @@
+import type { Kafka, Producer, TopicMessages } from 'kafkajs'
+import type { IngestMetrics } from './ingest.metrics.ts'
+
+export class ProduceError extends Error {
+  readonly retryable = true
+  constructor(
+    message: string,
+    readonly code: 'timeout' | 'broker',
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * An idempotent kafkajs producer (acks from all in-sync replicas) with a bound on the work it
+ * holds: bytes and batches handed over but not acknowledged yet. When a bound would be passed
+ * the caller gets `false` and answers 503 instead of queueing without limit.
+ */
+export class BoundedProducer {
+  private readonly producer: Producer
+  private bytes = 0
+  private batches = 0
+  private idle: (() => void)[] = []
+  /** Set by a failed produce, cleared by the next success: lets ingest fail fast while the broker is down. */
+  lastFailureAt = 0
+
+  constructor(
+    kafka: Kafka,
+    private readonly limits: { maxBytes: number; maxBatches: number; timeoutMs: number },
+    private readonly metrics: IngestMetrics,
+  ) {
+    // Idempotence needs acks=-1 and one in-flight request per broker in kafkajs; the broker then
+    // drops a retried batch it already wrote, so producer retries never duplicate.
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
+    })
+  }
+
+  connect() {
+    return this.producer.connect()
+  }
+
+  disconnect() {
+    return this.producer.disconnect()
+  }
+
+  get inflight() {
+    return { bytes: this.bytes, batches: this.batches }
+  }
+
+  /** Whether a batch of `bytes` fits under the bounds right now (checked again by send). */
+  hasRoom(bytes: number): boolean {
+    return this.batches < this.limits.maxBatches && this.bytes + bytes <= this.limits.maxBytes
+  }
+
+  /**
+   * Writes the batch and resolves once the broker acknowledged every message. Rejects with a
+   * ProduceError after `timeoutMs`; the bytes stay counted until kafkajs itself gives up, so
+   * the bound reflects what the producer really holds.
+   */
+  async send(topicMessages: TopicMessages[], bytes: number): Promise<'sent' | 'no_room'> {
+    if (!this.hasRoom(bytes)) return 'no_room'
+    this.bytes += bytes
+    this.batches += 1
+    this.metrics.inflightBytes.set(this.bytes)
+    this.metrics.inflightRequests.set(this.batches)
+    const started = performance.now()
+    const produce = this.producer
+      .sendBatch({ topicMessages, acks: -1, timeout: this.limits.timeoutMs })
+      .finally(() => {
+        this.bytes -= bytes
+        this.batches -= 1
+        this.metrics.inflightBytes.set(this.bytes)
+        this.metrics.inflightRequests.set(this.batches)
+        if (this.batches === 0) for (const wake of this.idle.splice(0)) wake()
+      })
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ProduceError('broker did not acknowledge in time', 'timeout')),
+        this.limits.timeoutMs,
+      )
+    })
+    try {
+      await Promise.race([produce, timeout])
+      this.lastFailureAt = 0
+      this.metrics.produceSeconds.observe({ outcome: 'ok' }, (performance.now() - started) / 1000)
+      return 'sent'
+    } catch (error) {
+      this.lastFailureAt = Date.now()
+      this.metrics.produceSeconds.observe(
+        { outcome: 'error' },
+        (performance.now() - started) / 1000,
+      )
+      if (error instanceof ProduceError) throw error
+      throw new ProduceError((error as Error).message, 'broker')
+    } finally {
+      clearTimeout(timer)
+      produce.catch(() => {}) // settled later than the timeout: already answered 503
+    }
+  }
+
+  /** Resolves when nothing is in flight, or at the deadline, whichever comes first. */
+  async drained(deadline: number): Promise<boolean> {
+    if (this.batches === 0) return true
+    return new Promise((ok) => {
+      const t = setTimeout(() => ok(false), Math.max(0, deadline - Date.now()))
+      this.idle.push(() => {
+        clearTimeout(t)
+        ok(true)
+      })
+    })
+  }
+}
