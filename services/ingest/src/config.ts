@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { kafkaEnv, logEnv, parseEnv } from '@cxpulse/config'
+import { ConfigError, kafkaEnv, logEnv, parseEnv } from '@cxpulse/config'
 
 const int = (min: number, max: number, dflt: number) =>
   z.coerce.number().int().min(min).max(max).default(dflt)
@@ -33,15 +33,6 @@ export const ingestEnv = z
   })
   .extend(kafkaEnv.shape)
   .extend(logEnv.shape)
-  .superRefine((env, ctx) => {
-    if (!env.INGEST_API_KEYS && !env.INGEST_API_KEYS_FILE) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['INGEST_API_KEYS_FILE'],
-        message: 'set INGEST_API_KEYS_FILE or INGEST_API_KEYS (a JSON array of hashed keys)',
-      })
-    }
-  })
 
 export interface IngestConfig {
   host: string
@@ -83,7 +74,24 @@ export const DEFAULT_INGEST_CONFIG = {
 export function loadIngestConfig(
   env: Record<string, string | undefined> = process.env,
 ): IngestConfig {
-  const e = parseEnv(ingestEnv, env)
+  // Checked outside the schema so it is reported together with every other bad variable.
+  const keyProblem =
+    env['INGEST_API_KEYS'] || env['INGEST_API_KEYS_FILE']
+      ? []
+      : [
+          {
+            variable: 'INGEST_API_KEYS_FILE',
+            message: 'set INGEST_API_KEYS_FILE or INGEST_API_KEYS (a JSON array of hashed keys)',
+          },
+        ]
+  let e
+  try {
+    e = parseEnv(ingestEnv, env)
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError([...error.problems, ...keyProblem])
+    throw error
+  }
+  if (keyProblem.length > 0) throw new ConfigError(keyProblem)
   if (!e.KAFKA_BROKERS) {
     throw new Error(
       'KAFKA_BROKERS is required for the ingest service on its own (`cxpulse start` runs a local broker)',

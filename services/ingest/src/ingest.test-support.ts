@@ -58,11 +58,14 @@ export async function readDomainTopics(kafka: Kafka, prefix: string): Promise<Re
   const topics = [names.surveys, names.tickets, names.customers, names.qa]
   const admin = kafka.admin()
   await admin.connect()
-  let total = 0
-  for (const topic of topics) {
-    for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high) - Number(p.low)
-  }
-  await admin.disconnect()
+  // Right after creation a partition's leader may not be known everywhere yet: poll.
+  const total = await waitFor('topic offsets', async () => {
+    let sum = 0
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) sum += Number(p.high) - Number(p.low)
+    }
+    return sum
+  }).finally(() => admin.disconnect())
   const received: ReadMessage[] = []
   const consumer = kafka.consumer({ groupId: uniqueName('read') })
   await consumer.connect()

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '@cxpulse/config'
+import { loadIngestConfig } from './config.ts'
+
+describe('ingest config', () => {
+  it('parses the environment with defaults', () => {
+    const c = loadIngestConfig({
+      KAFKA_BROKERS: 'k:9092',
+      INGEST_API_KEYS_FILE: '/etc/cxpulse/keys.json',
+    })
+    expect(c).toMatchObject({
+      port: 8080,
+      topicPrefix: 'cxpulse',
+      maxBodyBytes: 1048576,
+      maxEvents: 1000,
+      maxFutureMs: 300000,
+      apiKeys: { file: '/etc/cxpulse/keys.json' },
+      kafka: { brokers: ['k:9092'], clientId: 'cxpulse-ingest' },
+    })
+  })
+
+  it('names every bad variable at once', () => {
+    let error: unknown
+    try {
+      loadIngestConfig({
+        KAFKA_BROKERS: 'k:9092',
+        INGEST_PORT: 'x',
+        INGEST_MAX_EVENTS: '0',
+        TOPIC_PREFIX: 'a b',
+      })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).problems.map((p) => p.variable).sort()).toEqual([
+      'INGEST_API_KEYS_FILE',
+      'INGEST_MAX_EVENTS',
+      'INGEST_PORT',
+      'TOPIC_PREFIX',
+    ])
+  })
+})

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest'
+import { TenantRateLimiter } from './rate-limit.ts'
+
+describe('TenantRateLimiter', () => {
+  it('allows a burst, then refills at the rate, per tenant', () => {
+    let now = 0
+    const l = new TenantRateLimiter(10, 20, () => now)
+    expect(l.take('a', 20)).toEqual({ ok: true })
+    expect(l.take('a', 1)).toEqual({ ok: false, retryAfterSec: 1 })
+    expect(l.take('b', 20)).toEqual({ ok: true })
+    now = 500 // +5 tokens
+    expect(l.take('a', 5)).toEqual({ ok: true })
+    expect(l.take('a', 15)).toEqual({ ok: false, retryAfterSec: 2 })
+    now = 100_000
+    expect(l.take('a', 500)).toEqual({ ok: true }) // larger than the burst: needs a full bucket
+  })
+})
