@@ -23,3 +23,33 @@ export {
   expectedClusterMigrations,
   CLUSTER_MIGRATIONS_DIR,
 } from './cluster.ts'
+export {
+  DIMENSIONS,
+  SERIES_INTERVALS,
+  QueryShapeError,
+  chooseGranularity,
+  zoneOffsetMinutes,
+  querySurveySums,
+  queryTicketDurations,
+  queryFcr,
+  queryQueueWait,
+  queryTicketsCreated,
+  queryFeedbackReplies,
+  queryIqs,
+  queryLifecycle,
+  queryPurchases,
+} from './metric.queries.ts'
+export type {
+  Dimension,
+  Filters,
+  SeriesInterval,
+  Granularity,
+  WindowSpec,
+  Keyed,
+  SurveyKind,
+  SurveySums,
+  Durations,
+  DurationMetric,
+  LifecycleCounts,
+  PurchaseTotals,
+} from './metric.queries.ts'

@@ -74,6 +74,7 @@ export {
   computeFeedbackReplyRate,
   computeFirstResponseTime,
   computeIqs,
+  computeIqsFromSums,
   computeReplyTime,
   computeResolutionTime,
   percentileSorted,

@@ -6,6 +6,7 @@ import {
   percentOf,
   type MetricResult,
 } from './result.ts'
+import { meanCi95, summarizeSums } from './stats.ts'
 
 /**
  * Percentile of an ascending-sorted sample by linear interpolation between closest ranks
@@ -165,4 +166,15 @@ export function computeIqs(reviews: readonly QaReview[]): MetricResult {
   if (reviews.length === 0) return { value: null, n: 0 }
   const total = reviews.reduce((acc, review) => acc + reviewScore(review), 0)
   return { value: total / reviews.length, n: reviews.length }
+}
+
+/**
+ * IQS from rollup sums of per-review scores (each already Σ wᵢ·sᵢ / Σ wᵢ): the mean, with the
+ * same 1.96·sd/√n interval the SPEC gives for means.
+ */
+export function computeIqsFromSums(sums: { n: number; sum: number; sumSq: number }): MetricResult {
+  assertCount('reviews', sums.n)
+  const summary = summarizeSums(sums.n, sums.sum, sums.sumSq)
+  if (summary === null) return { value: null, n: 0 }
+  return { value: summary.mean, n: summary.n, ci95: meanCi95(summary) }
 }

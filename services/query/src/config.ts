@@ -1,0 +1,84 @@
+import { z } from 'zod'
+import { clickhouseEnv, logEnv, parseEnv } from '@cxpulse/config'
+
+const int = (min: number, max: number, dflt: number) =>
+  z.coerce.number().int().min(min).max(max).default(dflt)
+
+export const queryEnv = z
+  .object({
+    QUERY_HOST: z.string().min(1).default('0.0.0.0'),
+    QUERY_PORT: int(0, 65535, 8081),
+    /** Inline JSON array of `{id, tenant_id, hash, scopes}` (keys need the `query` scope). */
+    QUERY_API_KEYS: z.string().optional(),
+    QUERY_API_KEYS_FILE: z.string().min(1).optional(),
+    /** Longest window one request may ask for, so one request cannot scan years of raw data. */
+    QUERY_MAX_WINDOW_DAYS: int(1, 3660, 400),
+    QUERY_MAX_GROUPS: int(1, 10_000, 100),
+    QUERY_MAX_SERIES_POINTS: int(1, 100_000, 2000),
+    QUERY_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 10_000),
+  })
+  .extend(clickhouseEnv.shape)
+  .extend(logEnv.shape)
+  .superRefine((env, ctx) => {
+    if (!env.QUERY_API_KEYS && !env.QUERY_API_KEYS_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['QUERY_API_KEYS_FILE'],
+        message: 'set QUERY_API_KEYS_FILE or QUERY_API_KEYS (a JSON array of hashed keys)',
+      })
+    }
+  })
+
+export interface QueryLimits {
+  maxWindowDays: number
+  maxGroups: number
+  maxSeriesPoints: number
+}
+
+export interface QueryConfig extends QueryLimits {
+  host: string
+  port: number
+  apiKeys: { json?: string; file?: string }
+  shutdownTimeoutMs: number
+  clickhouse: {
+    url?: string | undefined
+    username?: string | undefined
+    password?: string | undefined
+    database: string
+    dataDir: string
+  }
+  logLevel: string
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = {
+  maxWindowDays: 400,
+  maxGroups: 100,
+  maxSeriesPoints: 2000,
+}
+
+/** Parses the environment once at boot; a ConfigError names every bad variable. */
+export function loadQueryConfig(
+  env: Record<string, string | undefined> = process.env,
+): QueryConfig {
+  const e = parseEnv(queryEnv, env)
+  return {
+    host: e.QUERY_HOST,
+    port: e.QUERY_PORT,
+    apiKeys: {
+      ...(e.QUERY_API_KEYS ? { json: e.QUERY_API_KEYS } : {}),
+      ...(e.QUERY_API_KEYS_FILE ? { file: e.QUERY_API_KEYS_FILE } : {}),
+    },
+    maxWindowDays: e.QUERY_MAX_WINDOW_DAYS,
+    maxGroups: e.QUERY_MAX_GROUPS,
+    maxSeriesPoints: e.QUERY_MAX_SERIES_POINTS,
+    shutdownTimeoutMs: e.QUERY_SHUTDOWN_TIMEOUT_MS,
+    clickhouse: {
+      url: e.CLICKHOUSE_URL,
+      username: e.CLICKHOUSE_USER,
+      password: e.CLICKHOUSE_PASSWORD,
+      database: e.CLICKHOUSE_DATABASE,
+      dataDir: e.CLICKHOUSE_DATA_DIR,
+    },
+    logLevel: e.LOG_LEVEL,
+  }
+}

@@ -1,0 +1,372 @@
+import {
+  QueryShapeError,
+  queryFcr,
+  queryFeedbackReplies,
+  queryIqs,
+  queryLifecycle,
+  queryPurchases,
+  queryQueueWait,
+  querySurveySums,
+  queryTicketDurations,
+  queryTicketsCreated,
+  type ClickHouse,
+  type Keyed,
+  type SurveySums,
+  type WindowSpec,
+} from '@cxpulse/clickhouse'
+import { HttpError } from '@cxpulse/http'
+import {
+  computeAwt,
+  computeCes,
+  computeCesPct,
+  computeChannelMix,
+  computeChurnRate,
+  computeClv,
+  computeCrr,
+  computeCsat,
+  computeCsatMean,
+  computeFcr,
+  computeFeedbackReplyRate,
+  computeIqsFromSums,
+  computeNps,
+  computeReferralRate,
+  summarizeDurations,
+  type MetricId,
+  type MetricResult,
+} from '@cxpulse/metrics'
+import type { MetricQuery } from './query.params.ts'
+
+/** One metric over one window: the headline, plus a series or a breakdown when asked. */
+export interface WindowResult {
+  total: MetricResult<unknown>
+  series?: (MetricResult<unknown> & { at: string })[]
+  groups?: (MetricResult<unknown> & { key: string })[]
+}
+
+type Compute = (ch: ClickHouse, spec: WindowSpec, q: MetricQuery) => Promise<WindowResult>
+
+/** Runs `fetch` for the whole window and, when asked, per series bucket or per group. */
+async function byKey<R>(
+  spec: WindowSpec,
+  fetch: (spec: WindowSpec) => Promise<Keyed<R>[]>,
+  toResult: (rows: Keyed<R>[]) => MetricResult<unknown>,
+): Promise<WindowResult> {
+  const { interval, groupBy, ...whole } = spec
+  const total = toResult(await fetch(whole))
+  const result: WindowResult = { total }
+  if (interval || groupBy) {
+    const rows = await fetch(spec)
+    const keys = [...new Set(rows.map((r) => r.key ?? ''))]
+    const keyed = keys.map((key) => ({
+      key,
+      ...toResult(rows.filter((r) => (r.key ?? '') === key)),
+    }))
+    if (interval) result.series = keyed.map(({ key, ...r }) => ({ at: key, ...r }))
+    else result.groups = keyed
+  }
+  return result
+}
+
+function sumSurvey(rows: readonly SurveySums[]) {
+  const s = {
+    n: 0,
+    positive: 0,
+    normSum: 0,
+    normSumSq: 0,
+    promoters: 0,
+    passives: 0,
+    detractors: 0,
+    sum: 0,
+    sumSq: 0,
+    lowEffort: 0,
+  }
+  for (const r of rows) {
+    s.n += r.n
+    s.positive += r.positive
+    s.normSum += r.norm_sum
+    s.normSumSq += r.norm_sum_sq
+    s.promoters += r.promoters
+    s.passives += r.passives
+    s.detractors += r.detractors
+    s.sum += r.score_sum
+    s.sumSq += r.score_sum_sq
+    s.lowEffort += r.low_effort
+  }
+  return s
+}
+
+const scaleName = (r: SurveySums) => `${r.scale_min}-${r.scale_max}`
+
+function surveyMetric(
+  kind: 'csat' | 'nps' | 'ces',
+  toResult: (rows: Keyed<SurveySums>[], q: MetricQuery) => MetricResult<unknown>,
+): Compute {
+  return async (ch, spec, q) => {
+    const orientation = kind === 'ces' ? (q.orientation ?? 'agreement') : undefined
+    return byKey(
+      spec,
+      async (s) =>
+        (await querySurveySums(ch, { ...s, kind, ...(orientation ? { orientation } : {}) })).rows,
+      (rows) => toResult(rows, q),
+    )
+  }
+}
+
+/**
+ * The CES mean lives on the survey's own scale, so one mean never spans two scales: with
+ * responses on several scales the caller must pick one (`scale=1-7`).
+ */
+function cesMeanRows(rows: Keyed<SurveySums>[], q: MetricQuery): Keyed<SurveySums>[] {
+  if (q.scale) return rows.filter((r) => scaleName(r) === q.scale)
+  const scales = [...new Set(rows.map(scaleName))]
+  if (scales.length > 1) {
+    throw new HttpError(
+      422,
+      'mixed_scales',
+      `CES responses on several scales (${scales.join(', ')}) in this window; pass scale=MIN-MAX`,
+      [{ path: 'scale', message: `one of ${scales.join(', ')}` }],
+    )
+  }
+  return rows
+}
+
+const orientationOf = (q: MetricQuery) => q.orientation ?? 'agreement'
+
+const durations =
+  (metric: 'frt' | 'resolution_time' | 'complaint_resolution_time'): Compute =>
+  (ch, spec) =>
+    byKey(
+      spec,
+      (s) => queryTicketDurations(ch, { ...s, metric }),
+      (rows) => summarizeDurations(rows.flatMap((r) => r.durations)),
+    )
+
+function noSeries(metric: string, spec: WindowSpec): void {
+  if (spec.interval || spec.groupBy) {
+    throw new HttpError(
+      400,
+      'unsupported',
+      `${metric} is computed per window only; remove interval and group_by`,
+      [{ path: spec.interval ? 'interval' : 'group_by', message: `not supported for ${metric}` }],
+    )
+  }
+}
+
+const YEAR_MS = 365.25 * 86_400_000
+
+const COMPUTE: Partial<Record<MetricId, Compute>> = {
+  csat: surveyMetric('csat', (rows) => {
+    const s = sumSurvey(rows)
+    return computeCsat({ n: s.n, positive: s.positive, normSum: s.normSum, normSumSq: s.normSumSq })
+  }),
+  csat_mean: surveyMetric('csat', (rows) => {
+    const s = sumSurvey(rows)
+    return computeCsatMean({
+      n: s.n,
+      positive: s.positive,
+      normSum: s.normSum,
+      normSumSq: s.normSumSq,
+    })
+  }),
+  nps: surveyMetric('nps', (rows) => {
+    const s = sumSurvey(rows)
+    return computeNps({
+      n: s.n,
+      promoters: s.promoters,
+      passives: s.passives,
+      detractors: s.detractors,
+    })
+  }),
+  ces: surveyMetric('ces', (rows, q) => {
+    const s = sumSurvey(cesMeanRows(rows, q))
+    return computeCes({
+      orientation: orientationOf(q),
+      n: s.n,
+      sum: s.sum,
+      sumSq: s.sumSq,
+      lowEffort: s.lowEffort,
+    })
+  }),
+  ces_pct: surveyMetric('ces', (rows, q) => {
+    const s = sumSurvey(rows)
+    return computeCesPct({
+      orientation: orientationOf(q),
+      n: s.n,
+      sum: s.sum,
+      sumSq: s.sumSq,
+      lowEffort: s.lowEffort,
+    })
+  }),
+  frt: durations('frt'),
+  resolution_time: durations('resolution_time'),
+  complaint_resolution_time: durations('complaint_resolution_time'),
+  fcr: (ch, spec) =>
+    byKey(
+      spec,
+      (s) => queryFcr(ch, s),
+      (rows) => {
+        const resolved = rows.reduce((a, r) => a + r.n, 0)
+        return computeFcr({
+          resolved,
+          resolvedFirstContact: rows.reduce((a, r) => a + r.first_contact, 0),
+        })
+      },
+    ),
+  awt: (ch, spec) =>
+    byKey(
+      spec,
+      (s) => queryQueueWait(ch, s),
+      (rows) =>
+        computeAwt({
+          served: rows.reduce((a, r) => a + r.n, 0),
+          totalWaitSeconds: rows.reduce((a, r) => a + r.wait_sum, 0),
+        }),
+    ),
+  feedback_reply_rate: (ch, spec) =>
+    byKey(
+      spec,
+      (s) => queryFeedbackReplies(ch, s),
+      (rows) =>
+        computeFeedbackReplyRate({
+          feedbackItems: rows.reduce((a, r) => a + r.n, 0),
+          replied: rows.reduce((a, r) => a + r.replied, 0),
+        }),
+    ),
+  iqs: (ch, spec) =>
+    byKey(
+      spec,
+      (s) => queryIqs(ch, s),
+      (rows) =>
+        computeIqsFromSums({
+          n: rows.reduce((a, r) => a + r.n, 0),
+          sum: rows.reduce((a, r) => a + r.iqs_sum, 0),
+          sumSq: rows.reduce((a, r) => a + r.iqs_sum_sq, 0),
+        }),
+    ),
+  channel_mix: async (ch, spec) => {
+    noSeries('channel_mix', spec)
+    const perChannel = { ...spec, groupBy: 'channel' as const, maxGroups: 1000 }
+    const tickets = await queryTicketsCreated(ch, perChannel)
+    const responses = (
+      await Promise.all(
+        (['csat', 'nps', 'ces'] as const).map((kind) =>
+          querySurveySums(ch, { ...perChannel, kind }),
+        ),
+      )
+    ).flatMap((r) => r.rows)
+    const counts = (rows: Keyed<{ n: number }>[]) => {
+      const out: Record<string, number> = {}
+      for (const r of rows) out[r.key || '(none)'] = (out[r.key || '(none)'] ?? 0) + r.n
+      return out
+    }
+    const ticketCounts = counts(tickets)
+    const responseCounts = counts(responses)
+    const both: Record<string, number> = { ...ticketCounts }
+    for (const [k, v] of Object.entries(responseCounts)) both[k] = (both[k] ?? 0) + v
+    const total = computeChannelMix({ counts: both })
+    return {
+      total: {
+        ...total,
+        components: {
+          ...(total.components as object),
+          tickets: computeChannelMix({ counts: ticketCounts }).components ?? null,
+          responses: computeChannelMix({ counts: responseCounts }).components ?? null,
+        },
+      },
+    }
+  },
+  churn_rate: async (ch, spec) => {
+    noSeries('churn_rate', spec)
+    const c = await queryLifecycle(ch, spec)
+    return {
+      total: computeChurnRate({
+        activeAtStart: c.active_at_start,
+        churned: c.churned,
+        churnedNew: c.churned_new,
+      }),
+    }
+  },
+  crr: async (ch, spec) => {
+    noSeries('crr', spec)
+    const c = await queryLifecycle(ch, spec)
+    return {
+      total: computeCrr({
+        activeAtStart: c.active_at_start,
+        activeAtEnd: c.active_at_end,
+        becameActive: c.became_active,
+      }),
+    }
+  },
+  referral_rate: async (ch, spec) => {
+    noSeries('referral_rate', spec)
+    const c = await queryLifecycle(ch, spec)
+    return {
+      total: computeReferralRate({ referrers: c.referrers, activeCustomers: c.active_during }),
+    }
+  },
+  clv: async (ch, spec, q) => {
+    noSeries('clv', spec)
+    const totals = await queryPurchases(ch, spec)
+    const currencies = totals.map((t) => t.currency)
+    if (!q.currency && currencies.length > 1) {
+      throw new HttpError(
+        422,
+        'mixed_currencies',
+        `purchases in several currencies (${currencies.join(', ')}); pass currency=XXX`,
+        [{ path: 'currency', message: `one of ${currencies.join(', ')}` }],
+      )
+    }
+    const t = totals.find((x) => x.currency === (q.currency ?? currencies[0]))
+    const periodYears = (spec.to.getTime() - spec.from.getTime()) / YEAR_MS
+    let annualChurnRate: number | undefined
+    if (q.lifespan_years === undefined) {
+      // Lifespan = 1 / annual churn, measured over the year that ends with the window.
+      const c = await queryLifecycle(ch, { ...spec, from: new Date(spec.to.getTime() - YEAR_MS) })
+      annualChurnRate = c.active_at_start === 0 ? 0 : c.churned / c.active_at_start
+    }
+    const result = computeClv({
+      revenue: t?.revenue ?? 0,
+      purchases: t?.purchases ?? 0,
+      purchasingCustomers: t?.customers ?? 0,
+      periodYears,
+      ...(q.lifespan_years !== undefined ? { lifespanYears: q.lifespan_years } : {}),
+      ...(annualChurnRate !== undefined ? { annualChurnRate } : {}),
+    })
+    return {
+      total: {
+        ...result,
+        components: {
+          ...(result.components as object),
+          currency: t?.currency ?? q.currency ?? null,
+        },
+      },
+    }
+  },
+}
+
+export const SUPPORTED_METRICS = Object.keys(COMPUTE) as MetricId[]
+
+export async function computeWindow(
+  ch: ClickHouse,
+  metric: MetricId,
+  spec: WindowSpec,
+  q: MetricQuery,
+): Promise<WindowResult> {
+  const compute = COMPUTE[metric]
+  if (!compute)
+    throw new HttpError(
+      404,
+      'unknown_metric',
+      `metric ${metric} is not served by the query API yet`,
+    )
+  try {
+    return await compute(ch, spec, q)
+  } catch (error) {
+    if (error instanceof QueryShapeError) {
+      throw new HttpError(400, 'unsupported', `${metric}: ${error.message}`, [
+        { path: spec.groupBy ? 'group_by' : 'filter', message: error.message },
+      ])
+    }
+    throw error
+  }
+}

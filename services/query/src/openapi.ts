@@ -1,0 +1,144 @@
+import { z } from 'zod'
+import { DIMENSIONS } from '@cxpulse/clickhouse'
+import { METRICS } from '@cxpulse/metrics'
+import type { QueryLimits } from './config.ts'
+import { SUPPORTED_METRICS } from './metric.compute.ts'
+import { metricQuerySchema } from './query.params.ts'
+
+const errorSchema = {
+  type: 'object',
+  required: ['error', 'message'],
+  properties: {
+    error: { type: 'string', description: 'machine-readable code' },
+    message: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { path: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+}
+
+const resultProperties = {
+  value: { type: ['number', 'null'], description: 'null (never 0) when the window holds no data' },
+  n: { type: 'integer', description: 'responses, tickets or customers behind the value' },
+  ci95: { type: ['array', 'null'], items: { type: 'number' }, minItems: 2, maxItems: 2 },
+  components: { type: ['object', 'null'] },
+}
+
+/** The query API's OpenAPI 3.1 document, built from the same zod schema that parses requests. */
+export function buildOpenApi(limits: QueryLimits) {
+  const params = z.toJSONSchema(metricQuerySchema, { io: 'input' }) as {
+    properties: Record<string, object>
+    required?: string[]
+  }
+  const parameters = Object.entries(params.properties).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: (params.required ?? []).includes(name),
+    schema,
+    ...(DIMENSIONS.includes(name as (typeof DIMENSIONS)[number])
+      ? { description: `filter: only events whose ${name} equals this` }
+      : {}),
+  }))
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'cxpulse query API',
+      version: '1',
+      description:
+        `Time-windowed CX metrics over half-open windows [from, to), computed as SPEC-metrics.md defines them. ` +
+        `The API key decides the tenant. Windows up to ${limits.maxWindowDays} days, series up to ` +
+        `${limits.maxSeriesPoints} points, breakdowns up to ${limits.maxGroups} groups (largest n first). ` +
+        `Values are rounded to 4 decimals.`,
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: { Error: errorSchema },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/v1/metrics': {
+        get: {
+          summary: 'List the metrics this API serves',
+          responses: { '200': { description: 'metric definitions' } },
+        },
+      },
+      '/v1/metrics/{metric}': {
+        get: {
+          summary: 'One metric over a window, optionally as a series or a breakdown',
+          parameters: [
+            {
+              name: 'metric',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', enum: SUPPORTED_METRICS },
+            },
+            ...parameters,
+          ],
+          responses: {
+            '200': {
+              description: SUPPORTED_METRICS.map((id) => `${id}: ${METRICS[id].description}`).join(
+                '\n',
+              ),
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['metric', 'from', 'to', 'value', 'n'],
+                    properties: {
+                      metric: { type: 'string' },
+                      from: { type: 'string', format: 'date-time' },
+                      to: { type: 'string', format: 'date-time' },
+                      tz: { type: 'string' },
+                      ...resultProperties,
+                      series: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          properties: {
+                            at: { type: 'string', format: 'date-time' },
+                            ...resultProperties,
+                          },
+                        },
+                      },
+                      groups: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          properties: { key: { type: 'string' }, ...resultProperties },
+                        },
+                      },
+                      previous: {
+                        type: 'object',
+                        properties: {
+                          from: { type: 'string' },
+                          to: { type: 'string' },
+                          ...resultProperties,
+                        },
+                      },
+                      delta: { type: ['number', 'null'] },
+                    },
+                  },
+                },
+              },
+            },
+            '400': {
+              description: 'a parameter is invalid (named in errors[].path)',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+            },
+            '401': { description: 'missing or invalid API key' },
+            '403': { description: 'the key may not query' },
+            '404': { description: 'unknown metric' },
+            '422': {
+              description:
+                'the data needs a choice the query did not make (CES scale, CLV currency)',
+            },
+          },
+        },
+      },
+    },
+  }
+}

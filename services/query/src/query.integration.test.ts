@@ -1,0 +1,410 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createKeyStore, generateApiKey } from '@cxpulse/auth'
+import { runMigrations } from '@cxpulse/clickhouse'
+import { testClickHouse, testLogger } from '@cxpulse/test-support'
+import { DEFAULT_QUERY_LIMITS } from './config.ts'
+import { createQuery, type QueryHandle } from './query.ts'
+
+/**
+ * Rows go straight into the raw tables (the materialized views fill the rollups); expected
+ * values are computed here from the same rows with plain arithmetic, not the metric library.
+ */
+const DAY = 86_400_000
+const BASE = Date.UTC(2026, 9, 1) // 2026-10-01T00:00:00Z
+const CHANNELS = ['email', 'chat', 'phone'] as const
+
+interface Csat {
+  tenant: string
+  at: number
+  score: number
+  min: number
+  max: number
+  channel: string
+}
+
+function rng(seed: number) {
+  let s = seed >>> 0
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0
+    return s / 2 ** 32
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4
+
+describe('query API over ClickHouse', () => {
+  let ch: Awaited<ReturnType<typeof testClickHouse>>
+  let handle: QueryHandle
+  const keyA = generateApiKey()
+  const keyB = generateApiKey()
+  const ingestOnly = generateApiKey()
+  const csat: Csat[] = []
+  const nps: { tenant: string; at: number; score: number; channel: string }[] = []
+
+  beforeAll(async () => {
+    ch = await testClickHouse()
+    await runMigrations(ch)
+    const random = rng(42)
+    // 30 days, both tenants, CSAT on 1–5 and 1–10, timestamps with seconds and milliseconds.
+    for (let i = 0; i < 3000; i++) {
+      const tenant = i % 3 === 0 ? 'tenant-b' : 'tenant-a'
+      const tenScale = random() < 0.3
+      const max = tenScale ? 10 : 5
+      csat.push({
+        tenant,
+        at: BASE + Math.floor(random() * 30 * DAY),
+        score: 1 + Math.floor(random() * max),
+        min: 1,
+        max,
+        channel: CHANNELS[Math.floor(random() * 3)]!,
+      })
+      nps.push({
+        tenant,
+        at: BASE + Math.floor(random() * 30 * DAY),
+        score: Math.floor(random() * 11),
+        channel: CHANNELS[i % 3]!,
+      })
+    }
+    const surveyRow = (
+      kind: string,
+      r: { tenant: string; at: number; score: number; channel: string },
+      min: number,
+      max: number,
+    ) => {
+      const norm = ((r.score - min) / (max - min)) * 100
+      return {
+        tenant_id: r.tenant,
+        event_id: randomUUID(),
+        occurred_at: iso(r.at),
+        received_at: iso(r.at),
+        customer_id: 'c',
+        kind,
+        score: r.score,
+        scale_min: min,
+        scale_max: max,
+        orientation: '',
+        is_positive: kind === 'csat' && r.score >= max - 1 ? 1 : 0,
+        norm_score: norm,
+        nps_category:
+          kind !== 'nps' ? '' : r.score >= 9 ? 'promoter' : r.score >= 7 ? 'passive' : 'detractor',
+        channel: r.channel,
+      }
+    }
+    await ch.insert('survey_responses', [
+      ...csat.map((r) => surveyRow('csat', r, r.min, r.max)),
+      ...nps.map((r) => surveyRow('nps', r, 0, 10)),
+    ])
+    // CES on two scales for tenant-a.
+    await ch.insert('survey_responses', [
+      {
+        ...surveyRow(
+          'ces',
+          { tenant: 'tenant-a', at: BASE + DAY, score: 6, channel: 'chat' },
+          1,
+          7,
+        ),
+        orientation: 'agreement',
+        low_effort: 1,
+      },
+      {
+        ...surveyRow(
+          'ces',
+          { tenant: 'tenant-a', at: BASE + DAY, score: 3, channel: 'chat' },
+          1,
+          5,
+        ),
+        orientation: 'agreement',
+        low_effort: 0,
+      },
+    ])
+    // Lifecycle: c1 active since September and churns in October; c2 signs up and churns in
+    // October (churned_new); c3 active throughout; c4 churned in September; c5 reactivates.
+    const life = (customer: string, type: string, at: number) => ({
+      tenant_id: 'tenant-a',
+      event_id: randomUUID(),
+      type,
+      occurred_at: iso(at),
+      received_at: iso(at),
+      customer_id: customer,
+    })
+    await ch.insert('customer_events', [
+      life('c1', 'customer.signed_up', BASE - 20 * DAY),
+      life('c1', 'customer.churned', BASE + 5 * DAY),
+      life('c2', 'customer.signed_up', BASE + 2 * DAY),
+      life('c2', 'customer.churned', BASE + 9 * DAY),
+      life('c3', 'customer.signed_up', BASE - 40 * DAY),
+      life('c4', 'customer.signed_up', BASE - 40 * DAY),
+      life('c4', 'customer.churned', BASE - 10 * DAY),
+      life('c5', 'customer.signed_up', BASE - 60 * DAY),
+      life('c5', 'customer.churned', BASE - 30 * DAY),
+      life('c5', 'customer.reactivated', BASE + 3 * DAY),
+      life('c3', 'customer.referred', BASE + 4 * DAY),
+    ])
+
+    const keys = createKeyStore([
+      { id: 'a', tenant_id: 'tenant-a', hash: keyA.hash, scopes: ['query'] },
+      { id: 'b', tenant_id: 'tenant-b', hash: keyB.hash, scopes: ['query'] },
+      { id: 'ingest', tenant_id: 'tenant-a', hash: ingestOnly.hash, scopes: ['ingest'] },
+    ])
+    handle = await createQuery(
+      {
+        host: '127.0.0.1',
+        port: 0,
+        apiKeys: {},
+        shutdownTimeoutMs: 5000,
+        clickhouse: { database: ch.database, dataDir: '' },
+        logLevel: 'silent',
+        ...DEFAULT_QUERY_LIMITS,
+      },
+      { clickhouse: ch, keys, logger: testLogger },
+    ).start()
+  })
+
+  afterAll(async () => {
+    await handle?.stop()
+    await ch?.drop()
+  })
+
+  async function get(path: string, key: string | null = keyA.key) {
+    const res = await fetch(`${handle.url}${path}`, {
+      headers: key ? { authorization: `Bearer ${key}` } : {},
+    })
+    return {
+      status: res.status,
+      body: (await res.json()) as Record<string, unknown> & { errors?: { path: string }[] },
+    }
+  }
+
+  function expectedCsat(tenant: string, from: number, to: number, channel?: string) {
+    const rows = csat.filter(
+      (r) =>
+        r.tenant === tenant && r.at >= from && r.at < to && (!channel || r.channel === channel),
+    )
+    const positive = rows.filter((r) => r.score >= r.max - 1).length
+    return { n: rows.length, value: rows.length ? round4((positive / rows.length) * 100) : null }
+  }
+
+  it.each([
+    ['whole days (daily rollup)', BASE, BASE + 30 * DAY],
+    ['whole hours (hourly rollup)', BASE + 5 * 3_600_000, BASE + 10 * DAY + 7 * 3_600_000],
+    ['whole minutes (minute rollup)', BASE + 61 * 60_000, BASE + 3 * DAY + 17 * 60_000],
+    ['odd seconds (raw table)', BASE + 12_345, BASE + 4 * DAY + 999],
+  ])('CSAT %% over %s equals the value computed from the rows', async (_name, from, to) => {
+    const { status, body } = await get(
+      `/v1/metrics/csat?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
+    )
+    expect(status).toBe(200)
+    const want = expectedCsat('tenant-a', from, to)
+    expect(want.n).toBeGreaterThan(0)
+    expect(body['n']).toBe(want.n)
+    expect(body['value']).toBe(want.value)
+  })
+
+  it('CSAT mean normalises mixed scales to 0–100', async () => {
+    const from = BASE
+    const to = BASE + 30 * DAY
+    const rows = csat.filter((r) => r.tenant === 'tenant-a')
+    const mean =
+      rows.reduce((a, r) => a + ((r.score - r.min) / (r.max - r.min)) * 100, 0) / rows.length
+    const { body } = await get(
+      `/v1/metrics/csat_mean?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
+    )
+    expect(body['value']).toBe(round4(mean))
+  })
+
+  it('daily series and channel breakdown match the rows; previous period and delta too', async () => {
+    const from = BASE + 10 * DAY
+    const to = BASE + 17 * DAY
+    const q = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`
+    const series = await get(`/v1/metrics/csat?${q}&interval=day`)
+    const points = series.body['series'] as { at: string; value: number; n: number }[]
+    expect(points).toHaveLength(7)
+    for (const p of points) {
+      const start = Date.parse(p.at)
+      expect(p).toMatchObject(expectedCsat('tenant-a', start, start + DAY))
+    }
+    const groups = (await get(`/v1/metrics/csat?${q}&group_by=channel`)).body['groups'] as {
+      key: string
+      value: number
+      n: number
+    }[]
+    expect(groups.map((g) => g.key).sort()).toEqual([...CHANNELS].sort())
+    for (const g of groups) expect(g).toMatchObject(expectedCsat('tenant-a', from, to, g.key))
+
+    const filtered = await get(`/v1/metrics/csat?${q}&channel=chat&compare=previous_period`)
+    expect(filtered.body).toMatchObject(expectedCsat('tenant-a', from, to, 'chat'))
+    const prev = expectedCsat('tenant-a', from - 7 * DAY, from, 'chat')
+    expect(filtered.body['previous']).toMatchObject(prev)
+    expect(filtered.body['delta']).toBeCloseTo(
+      (filtered.body['value'] as number) - (prev.value as number),
+      3,
+    )
+  })
+
+  it('NPS equals % promoters − % detractors of the rows', async () => {
+    const rows = nps.filter((r) => r.tenant === 'tenant-a' && r.channel === 'phone')
+    const p = rows.filter((r) => r.score >= 9).length
+    const d = rows.filter((r) => r.score <= 6).length
+    const { body } = await get(
+      `/v1/metrics/nps?from=${new Date(BASE).toISOString()}&to=${new Date(BASE + 30 * DAY).toISOString()}&channel=phone`,
+    )
+    expect(body['n']).toBe(rows.length)
+    expect(body['value']).toBe(round4(((p - d) / rows.length) * 100))
+  })
+
+  it('an empty window is null with n = 0, never 0', async () => {
+    const { status, body } = await get(
+      `/v1/metrics/csat?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z`,
+    )
+    expect(status).toBe(200)
+    expect(body).toMatchObject({ value: null, n: 0 })
+  })
+
+  it('refuses a CES mean across scales and answers per scale', async () => {
+    const q = `from=${new Date(BASE).toISOString()}&to=${new Date(BASE + 30 * DAY).toISOString()}`
+    const mixed = await get(`/v1/metrics/ces?${q}`)
+    expect(mixed.status).toBe(422)
+    expect(mixed.body.errors?.[0]?.path).toBe('scale')
+    const seven = await get(`/v1/metrics/ces?${q}&scale=1-7`)
+    expect(seven.body).toMatchObject({ value: 6, n: 1 })
+    const pct = await get(`/v1/metrics/ces_pct?${q}`)
+    expect(pct.body).toMatchObject({ value: 50, n: 2 })
+  })
+
+  it('churn, CRR and referral rate follow the SPEC definitions', async () => {
+    const q = `from=${new Date(BASE).toISOString()}&to=${new Date(BASE + 31 * DAY).toISOString()}`
+    // Active at from: c1, c3 (c4 and c5 churned in September, c2 not yet signed up).
+    const churn = await get(`/v1/metrics/churn_rate?${q}`)
+    expect(churn.body).toMatchObject({ value: 50, n: 2 })
+    expect(churn.body['components']).toMatchObject({ churned: 1, churnedNew: 1 })
+    // E = c3, c5 → 2; N = c2, c5 → 2; CRR = (2 − 2) / 2.
+    const crr = await get(`/v1/metrics/crr?${q}`)
+    expect(crr.body).toMatchObject({ value: 0, n: 2 })
+    // Active during the window: c1, c2, c3, c5; referrers: c3.
+    const referral = await get(`/v1/metrics/referral_rate?${q}`)
+    expect(referral.body).toMatchObject({ value: 25, n: 4 })
+  })
+
+  it('keeps tenants apart whatever the query says', async () => {
+    const q = `from=${new Date(BASE).toISOString()}&to=${new Date(BASE + 30 * DAY).toISOString()}`
+    const b = await get(`/v1/metrics/csat?${q}`, keyB.key)
+    expect(b.body).toMatchObject(expectedCsat('tenant-b', BASE, BASE + 30 * DAY))
+    const sneaky = await get(`/v1/metrics/csat?${q}&tenant_id=tenant-b`)
+    expect(sneaky.status).toBe(400)
+    expect(sneaky.body.errors?.map((e) => e.path)).toContain('tenant_id')
+    const injected = await get(
+      `/v1/metrics/csat?${q}&channel=${encodeURIComponent("x' OR tenant_id != '")}`,
+    )
+    expect(injected.body).toMatchObject({ value: null, n: 0 })
+    const churnB = await get(`/v1/metrics/churn_rate?${q}`, keyB.key)
+    expect(churnB.body).toMatchObject({ value: null, n: 0 })
+  })
+
+  it.each([
+    [
+      'no key',
+      '/v1/metrics/csat?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z',
+      null,
+      401,
+      'missing_key',
+    ],
+    [
+      'wrong key',
+      '/v1/metrics/csat?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z',
+      'cxp_' + 'x'.repeat(43),
+      401,
+      'unknown_key',
+    ],
+    [
+      'ingest-only key',
+      '/v1/metrics/csat?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z',
+      ingestOnly.key,
+      403,
+      'scope',
+    ],
+    [
+      'unknown metric',
+      '/v1/metrics/happiness?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z',
+      keyA.key,
+      404,
+      'unknown_metric',
+    ],
+    ['bad from', '/v1/metrics/csat?from=yesterday&to=2026-10-02T00:00:00Z', keyA.key, 400, 'from'],
+    [
+      'to before from',
+      '/v1/metrics/csat?from=2026-10-02T00:00:00Z&to=2026-10-01T00:00:00Z',
+      keyA.key,
+      400,
+      'to',
+    ],
+    [
+      'unknown group_by',
+      '/v1/metrics/csat?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z&group_by=tenant_id',
+      keyA.key,
+      400,
+      'group_by',
+    ],
+    [
+      'huge window',
+      '/v1/metrics/csat?from=2000-01-01T00:00:00Z&to=2026-10-02T00:00:00Z',
+      keyA.key,
+      400,
+      'to',
+    ],
+    [
+      'too many points',
+      '/v1/metrics/csat?from=2026-01-01T00:00:00Z&to=2026-10-02T00:00:00Z&interval=minute',
+      keyA.key,
+      400,
+      'interval',
+    ],
+    [
+      'bad time zone',
+      '/v1/metrics/csat?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z&tz=Mars/Base',
+      keyA.key,
+      400,
+      'tz',
+    ],
+    [
+      'unknown parameter',
+      '/v1/metrics/csat?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z&sql=1',
+      keyA.key,
+      400,
+      'sql',
+    ],
+    [
+      'series on churn',
+      '/v1/metrics/churn_rate?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z&interval=day',
+      keyA.key,
+      400,
+      'interval',
+    ],
+  ])('%s → %s', async (_name, path, key, status, named) => {
+    const res = await get(path, key)
+    expect(res.status).toBe(status)
+    const names = [res.body['error'], ...(res.body.errors ?? []).map((e) => e.path)]
+    expect(names).toContain(named)
+  })
+
+  it('serves an OpenAPI document naming every parameter', async () => {
+    const res = await fetch(`${handle.url}/openapi.json`)
+    const doc = (await res.json()) as {
+      paths: Record<string, { get: { parameters: { name: string }[] } }>
+    }
+    const names = doc.paths['/v1/metrics/{metric}']!.get.parameters.map((p) => p.name)
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'metric',
+        'from',
+        'to',
+        'tz',
+        'interval',
+        'group_by',
+        'compare',
+        'channel',
+      ]),
+    )
+  })
+})

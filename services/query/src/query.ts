@@ -1,0 +1,110 @@
+import { loadKeyStore, type KeyStore } from '@cxpulse/auth'
+import { createClickHouse, type ClickHouse } from '@cxpulse/clickhouse'
+import { HttpError, sendJson, sendText, startHttpServer, type RouteOutcome } from '@cxpulse/http'
+import { createLogger, type Logger } from '@cxpulse/logger'
+import { Counter, Histogram, Registry } from 'prom-client'
+import type { QueryConfig } from './config.ts'
+import { buildOpenApi } from './openapi.ts'
+import { getMetric, listMetrics } from './query.routes.ts'
+
+export interface QueryDeps {
+  clickhouse?: ClickHouse
+  keys?: KeyStore
+  logger?: Logger
+}
+
+export interface QueryHandle {
+  url: string
+  port: number
+  /** Not ready → stop accepting → finish in-flight requests → close what it opened. Safe twice. */
+  stop(): Promise<void>
+}
+
+export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
+  const log = deps.logger ?? createLogger({ name: 'query', level: config.logLevel })
+  const ownsClickHouse = !deps.clickhouse
+  const ch = deps.clickhouse ?? createClickHouse(config.clickhouse)
+  const registry = new Registry()
+  const requests = new Counter({
+    name: 'cxpulse_query_requests_total',
+    help: 'HTTP requests',
+    labelNames: ['route', 'status'],
+    registers: [registry],
+  })
+  const latency = new Histogram({
+    name: 'cxpulse_query_request_seconds',
+    help: 'request latency',
+    labelNames: ['route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  })
+  const openapi = JSON.stringify(buildOpenApi(config))
+
+  async function start(): Promise<QueryHandle> {
+    const keys = deps.keys ?? (await loadKeyStore(config.apiKeys))
+    let ready = true
+    const routeDeps = { keys, ch, limits: config }
+
+    async function handle(
+      req: Parameters<Parameters<typeof startHttpServer>[0]['handle']>[0],
+      res: Parameters<Parameters<typeof startHttpServer>[0]['handle']>[1],
+    ): Promise<RouteOutcome> {
+      const url = new URL(req.url ?? '/', 'http://localhost')
+      const path = url.pathname
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        throw new HttpError(405, 'method_not_allowed', 'use GET', undefined, { allow: 'GET' })
+      }
+      if (path === '/healthz') {
+        sendText(res, 200, 'ok\n')
+        return { route: path, status: 200 }
+      }
+      if (path === '/readyz') {
+        const ok = ready && (await ch.client.ping()).success
+        sendText(res, ok ? 200 : 503, ok ? 'ready\n' : 'not ready\n')
+        return { route: path, status: ok ? 200 : 503 }
+      }
+      if (path === '/metrics') {
+        sendText(res, 200, await registry.metrics(), registry.contentType)
+        return { route: path, status: 200 }
+      }
+      if (path === '/openapi.json') {
+        sendText(res, 200, openapi, 'application/json; charset=utf-8')
+        return { route: path, status: 200 }
+      }
+      if (path === '/v1/metrics') return listMetrics(res)
+      const m = /^\/v1\/metrics\/([^/]+)$/.exec(path)
+      if (m) return getMetric(req, res, routeDeps, decodeURIComponent(m[1] ?? ''), url.searchParams)
+      sendJson(res, 404, { error: 'not_found', message: 'no such route' })
+      return { route: 'other', status: 404 }
+    }
+
+    const server = await startHttpServer({
+      host: config.host,
+      port: config.port,
+      log,
+      handle,
+      onDone: (o, ms) => {
+        requests.inc({ route: o.route, status: String(o.status) })
+        latency.observe({ route: o.route }, ms / 1000)
+      },
+    })
+    log.info({ port: server.port }, 'query listening')
+
+    let stopped: Promise<void> | undefined
+    return {
+      url: server.url,
+      port: server.port,
+      stop() {
+        stopped ??= (async () => {
+          ready = false
+          await server.close(Date.now() + config.shutdownTimeoutMs)
+          if (ownsClickHouse) await ch.close()
+          log.info('query stopped')
+        })()
+        return stopped
+      },
+    }
+  }
+
+  return { start }
+}
