@@ -101,7 +101,7 @@ export async function writeProgress(
   ])
 }
 
-const idRow = z.object({ event_id: z.string() })
+const idRow = z.object({ id: z.string() })
 
 /**
  * Which of `eventIds` were already counted: rows of `table` received since `since`
@@ -124,7 +124,7 @@ export async function findCountedEventIds(
   if (params.eventIds.length === 0) return new Set()
   const rows = await queryRows(ch, {
     name: `${table}_counted_event_ids`,
-    sql: `SELECT DISTINCT toString(event_id) AS event_id FROM ${ch.table(table)}
+    sql: `SELECT DISTINCT toString(event_id) AS id FROM ${ch.table(table)}
       WHERE event_id IN {ids:Array(UUID)}
         AND received_at >= {since:DateTime64(3, 'UTC')}
         AND NOT (kafka_topic = {topic:String} AND kafka_partition = {partition:UInt32}
@@ -139,10 +139,10 @@ export async function findCountedEventIds(
     },
     row: idRow,
   })
-  return new Set(rows.map((r) => r.event_id))
+  return new Set(rows.map((r) => r.id))
 }
 
-const offsetRow = z.object({ kafka_offset: z.string() })
+const offsetRow = z.object({ o: z.string() })
 
 /**
  * Offsets of one partition range that have rows in a raw table: after a replayed batch the
@@ -155,7 +155,7 @@ export async function offsetsPresent(
 ): Promise<Set<string>> {
   const rows = await queryRows(ch, {
     name: `${table}_offsets_present`,
-    sql: `SELECT DISTINCT toString(kafka_offset) AS kafka_offset FROM ${ch.table(table)}
+    sql: `SELECT DISTINCT toString(kafka_offset) AS o FROM ${ch.table(table)}
       WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt32}
         AND kafka_offset BETWEEN {minOffset:UInt64} AND {maxOffset:UInt64}`,
     params: {
@@ -166,5 +166,5 @@ export async function offsetsPresent(
     },
     row: offsetRow,
   })
-  return new Set(rows.map((r) => r.kafka_offset))
+  return new Set(rows.map((r) => r.o))
 }

@@ -1,0 +1,104 @@
+import { z } from 'zod'
+import { clickhouseEnv, kafkaEnv, logEnv, parseEnv } from '@cxpulse/config'
+import { DEFAULT_TOPIC_PREFIX } from '@cxpulse/contracts'
+
+const int = (min: number, max: number, def: number) =>
+  z.coerce.number().int().min(min).max(max).default(def)
+
+export const processorEnv = kafkaEnv
+  .extend(clickhouseEnv.shape)
+  .extend(logEnv.shape)
+  .extend({
+    PROCESSOR_TOPIC_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected 1-200 of [A-Za-z0-9._-]')
+      .default(DEFAULT_TOPIC_PREFIX),
+    PROCESSOR_GROUP_ID: z.string().min(1).default('cxpulse-processor'),
+    /** Most messages of one partition written to ClickHouse as one batch (one insert per table). */
+    PROCESSOR_BATCH_SIZE: int(1, 100_000, 5_000),
+    /** How long a fetch waits for more messages before a smaller batch is written. */
+    PROCESSOR_BATCH_MAX_WAIT_MS: int(10, 60_000, 500),
+    /** Partitions processed at the same time (each partition is always sequential). */
+    PROCESSOR_CONCURRENCY: int(1, 64, 3),
+    /** Events whose occurred_at is older than received_at minus this are dead-lettered (too_late). */
+    PROCESSOR_LATE_HORIZON_HOURS: int(1, 24 * 3650, 24 * 90),
+    /** A client resend of an event_id counted within this window (by received_at) is skipped. */
+    PROCESSOR_DEDUP_WINDOW_HOURS: int(1, 24 * 365, 24 * 7),
+    PROCESSOR_RETRY_MAX_MS: int(100, 300_000, 10_000),
+    PROCESSOR_SESSION_TIMEOUT_MS: int(6_000, 300_000, 30_000),
+    PROCESSOR_STOP_TIMEOUT_MS: int(100, 300_000, 15_000),
+    /** Port of /healthz, /readyz and /metrics; 0 picks a free one. */
+    PROCESSOR_PORT: int(0, 65_535, 9_464),
+    PROCESSOR_HOST: z.string().min(1).default('127.0.0.1'),
+  })
+
+export type ProcessorEnv = z.output<typeof processorEnv>
+
+export interface ProcessorConfig {
+  brokers: string[]
+  clientId: string
+  clickhouse: {
+    url?: string | undefined
+    username?: string | undefined
+    password?: string | undefined
+    database: string
+    dataDir: string
+  }
+  logLevel: string
+  topicPrefix: string
+  groupId: string
+  batchSize: number
+  batchMaxWaitMs: number
+  concurrency: number
+  lateHorizonMs: number
+  dedupWindowMs: number
+  retryMaxMs: number
+  sessionTimeoutMs: number
+  stopTimeoutMs: number
+  port: number
+  host: string
+}
+
+const HOUR = 3_600_000
+
+/** Parses the processor's environment once; every bad variable is named in one error. */
+export function loadProcessorConfig(
+  env: Record<string, string | undefined> = process.env,
+): ProcessorConfig {
+  const e = parseEnv(
+    processorEnv.superRefine((v, ctx) => {
+      if (!v.KAFKA_BROKERS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['KAFKA_BROKERS'],
+          message: 'required by the processor (cxpulse start runs a local broker for you)',
+        })
+      }
+    }),
+    env,
+  )
+  return {
+    brokers: e.KAFKA_BROKERS ?? [],
+    clientId: `${e.KAFKA_CLIENT_ID}-processor`,
+    clickhouse: {
+      url: e.CLICKHOUSE_URL,
+      username: e.CLICKHOUSE_USER,
+      password: e.CLICKHOUSE_PASSWORD,
+      database: e.CLICKHOUSE_DATABASE,
+      dataDir: e.CLICKHOUSE_DATA_DIR,
+    },
+    logLevel: e.LOG_LEVEL,
+    topicPrefix: e.PROCESSOR_TOPIC_PREFIX,
+    groupId: e.PROCESSOR_GROUP_ID,
+    batchSize: e.PROCESSOR_BATCH_SIZE,
+    batchMaxWaitMs: e.PROCESSOR_BATCH_MAX_WAIT_MS,
+    concurrency: e.PROCESSOR_CONCURRENCY,
+    lateHorizonMs: e.PROCESSOR_LATE_HORIZON_HOURS * HOUR,
+    dedupWindowMs: e.PROCESSOR_DEDUP_WINDOW_HOURS * HOUR,
+    retryMaxMs: e.PROCESSOR_RETRY_MAX_MS,
+    sessionTimeoutMs: e.PROCESSOR_SESSION_TIMEOUT_MS,
+    stopTimeoutMs: e.PROCESSOR_STOP_TIMEOUT_MS,
+    port: e.PROCESSOR_PORT,
+    host: e.PROCESSOR_HOST,
+  }
+}

@@ -1,0 +1,5 @@
+export { createProcessor } from './processor.ts'
+export type { ProcessorDeps, ProcessorHandle } from './processor.ts'
+export { loadProcessorConfig, processorEnv } from './config.ts'
+export type { ProcessorConfig, ProcessorEnv } from './config.ts'
+export { rowsForEvent, minorToDecimal, PRIMARY_TABLE } from './rows.ts'
