@@ -310,14 +310,18 @@ export async function queryTicketDurations(
   ch: ClickHouse,
   spec: WindowSpec & { metric: DurationMetric },
 ): Promise<Keyed<Durations>[]> {
-  const end = spec.metric === 'frt' ? 'first_response_at' : 'last_resolved_at'
+  const end = spec.metric === 'frt' ? 'first_response' : 'last_resolved'
   const onlyComplaints =
-    spec.metric === 'complaint_resolution_time' ? ' AND (complaint = 1 OR escalated = 1)' : ''
+    spec.metric === 'complaint_resolution_time' ? ' AND (is_complaint = 1 OR is_escalated = 1)' : ''
+  // Merged per ticket first (ticket_state rows are partial until merges), with aliases that
+  // differ from the column names so no aggregate is read back into another.
   const perTicket =
-    `(SELECT tenant_id, ticket_id, min(created_at) AS created_at, min(first_response_at) AS first_response_at, ` +
-    `max(last_resolved_at) AS last_resolved_at, max(complaint) AS complaint, max(escalated) AS escalated, ` +
-    `max(channel) AS channel, ifNull(${end === 'first_response_at' ? 'min' : 'max'}(${end}), toDateTime64(0, 3, 'UTC')) AS measured_at ` +
-    `FROM ${ch.table('ticket_state')} WHERE tenant_id = {tenant:String} GROUP BY tenant_id, ticket_id)`
+    `(SELECT tenant_id, ticket_id, created, first_response, last_resolved, is_complaint, is_escalated, channel, ` +
+    `ifNull(${end}, toDateTime64(0, 3, 'UTC')) AS measured_at FROM ` +
+    `(SELECT tenant_id, ticket_id, min(created_at) AS created, min(first_response_at) AS first_response, ` +
+    `max(last_resolved_at) AS last_resolved, max(complaint) AS is_complaint, max(escalated) AS is_escalated, ` +
+    `max(channel) AS channel FROM ${ch.table('ticket_state')} WHERE tenant_id = {tenant:String} ` +
+    `GROUP BY tenant_id, ticket_id))`
   return aggregate(
     ch,
     `ticket_durations_${spec.metric}`,
@@ -326,14 +330,14 @@ export async function queryTicketDurations(
       time: 'measured_at',
       columns: {
         n: 'count()',
-        durations: `groupArray(dateDiff('millisecond', created_at, ${end}) / 1000)`,
+        durations: `groupArray(dateDiff('millisecond', created, ${end}) / 1000)`,
       },
     },
     spec,
     durationsRow,
     {
       dimensions: TICKET_DIMENSIONS,
-      extraWhere: `created_at IS NOT NULL AND ${end} IS NOT NULL${onlyComplaints}`,
+      extraWhere: `created IS NOT NULL AND ${end} IS NOT NULL${onlyComplaints}`,
     },
   )
 }

@@ -1,0 +1,113 @@
+import type { KeyStore } from '@cxpulse/auth'
+import type { ClickHouse } from '@cxpulse/clickhouse'
+import { createKafka } from '@cxpulse/kafka'
+import type { Logger } from '@cxpulse/logger'
+import { DEFAULT_INGEST_CONFIG, startIngest, type IngestHandle } from '@cxpulse/ingest'
+import { createProcessor, type ProcessorHandle } from '@cxpulse/processor'
+import { DEFAULT_QUERY_LIMITS, createQuery, type QueryHandle } from '@cxpulse/query'
+
+export interface PipelineOptions {
+  brokers: string[]
+  clickhouse: ClickHouse
+  keys: KeyStore
+  logger: Logger
+  topicPrefix?: string
+  groupId?: string
+  host?: string
+  ingestPort?: number
+  queryPort?: number
+  processorPort?: number
+  /** Per-tenant ingest rate; the demo and tests send faster than a production default. */
+  ingestRatePerSec?: number
+  /** Processor batch wait: small for a lively demo, larger for throughput. */
+  batchMaxWaitMs?: number
+}
+
+export interface Pipeline {
+  ingest: IngestHandle
+  processor: ProcessorHandle
+  query: QueryHandle
+  /** Stops ingest first (so nothing new is accepted), then the processor, then the query API. */
+  stop(): Promise<void>
+}
+
+/**
+ * Ingest, processor and query in one process over one ClickHouse client. This is the one
+ * composition point: the embedded engine allows a single owner of its data directory, so
+ * locally every service must share this process; in production each runs alone (`main.ts`).
+ */
+export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
+  const host = o.host ?? '127.0.0.1'
+  const topicPrefix = o.topicPrefix ?? 'cxpulse'
+  const kafka = createKafka({ brokers: o.brokers, clientId: 'cxpulse' }, o.logger)
+  const started: { stop(): Promise<void> }[] = []
+  try {
+    const processor = await createProcessor(
+      {
+        brokers: o.brokers,
+        clientId: 'cxpulse-processor',
+        clickhouse: { database: o.clickhouse.database, dataDir: '' },
+        logLevel: o.logger.level,
+        topicPrefix,
+        groupId: o.groupId ?? 'cxpulse-processor',
+        batchSize: 5000,
+        batchMaxWaitMs: o.batchMaxWaitMs ?? 200,
+        concurrency: 3,
+        lateHorizonMs: 90 * 86_400_000,
+        dedupWindowMs: 7 * 86_400_000,
+        retryMaxMs: 10_000,
+        sessionTimeoutMs: 30_000,
+        stopTimeoutMs: 15_000,
+        port: o.processorPort ?? 0,
+        host,
+      },
+      { kafka, clickhouse: o.clickhouse, logger: o.logger },
+    ).start()
+    started.push(processor)
+    const ingest = await startIngest(
+      {
+        ...DEFAULT_INGEST_CONFIG,
+        host,
+        port: o.ingestPort ?? 0,
+        topicPrefix,
+        apiKeys: {},
+        ratePerSec: o.ingestRatePerSec ?? DEFAULT_INGEST_CONFIG.ratePerSec,
+        rateBurst: Math.max(DEFAULT_INGEST_CONFIG.rateBurst, (o.ingestRatePerSec ?? 0) * 5),
+        kafka: { brokers: o.brokers, clientId: 'cxpulse-ingest' },
+        logLevel: o.logger.level,
+      },
+      { kafka, keys: o.keys, logger: o.logger.child({ service: 'ingest' }) },
+    )
+    started.push(ingest)
+    const query = await createQuery(
+      {
+        host,
+        port: o.queryPort ?? 0,
+        apiKeys: {},
+        shutdownTimeoutMs: 5_000,
+        clickhouse: { database: o.clickhouse.database, dataDir: '' },
+        logLevel: o.logger.level,
+        ...DEFAULT_QUERY_LIMITS,
+      },
+      { clickhouse: o.clickhouse, keys: o.keys, logger: o.logger.child({ service: 'query' }) },
+    ).start()
+    started.push(query)
+    let stopping: Promise<void> | undefined
+    return {
+      ingest,
+      processor,
+      query,
+      stop() {
+        stopping ??= (async () => {
+          await ingest.stop()
+          await processor.stop()
+          await query.stop()
+        })()
+        return stopping
+      },
+    }
+  } catch (error) {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined)
+    throw error
+  }
+}

@@ -1,0 +1,288 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { createKeyStore, generateApiKey } from '@cxpulse/auth'
+import { queryRows, runMigrations } from '@cxpulse/clickhouse'
+import { startPipeline, type Pipeline } from '@cxpulse/cli/pipeline'
+import type { CxEventInput } from '@cxpulse/contracts'
+import { createCxClient } from '@cxpulse/sdk'
+import { createSimulator } from '@cxpulse/simulator'
+import {
+  testClickHouse,
+  testEnvironment,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '@cxpulse/test-support'
+import {
+  expectAwt,
+  expectCes,
+  expectCsat,
+  expectCsatMean,
+  expectFrt,
+  expectIqs,
+  expectLifecycle,
+  expectNps,
+  expectResolutionAndFcr,
+  type Window,
+} from './expected.ts'
+
+/**
+ * The whole pipeline: simulated events for two tenants over a month go through the ingest
+ * API (SDK), Kafka and the processor into ClickHouse; every metric the query API returns for
+ * a dozen windows, groupings and filters must equal the reference computed from the events.
+ */
+const DAY = 86_400_000
+const HOUR = 3_600_000
+const TODAY = Math.floor(Date.now() / DAY) * DAY
+const FROM = TODAY - 31 * DAY
+const TO = TODAY - DAY
+const TENANTS = ['acme', 'globex'] as const
+
+type Ev = CxEventInput & { tenant: string }
+const round4 = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4)
+
+describe('end to end: ingest → Kafka → processor → ClickHouse → query API', () => {
+  let ch: Awaited<ReturnType<typeof testClickHouse>>
+  let pipeline: Pipeline
+  const keys = Object.fromEntries(TENANTS.map((t) => [t, generateApiKey()])) as Record<
+    (typeof TENANTS)[number],
+    { key: string; hash: string }
+  >
+  const events: Ev[] = []
+  let accepted = 0
+
+  beforeAll(async () => {
+    ch = await testClickHouse()
+    await runMigrations(ch)
+    const store = createKeyStore(
+      TENANTS.map((t) => ({
+        id: `${t}-key`,
+        tenant_id: t,
+        hash: keys[t].hash,
+        scopes: ['ingest', 'query'] as ('ingest' | 'query')[],
+      })),
+    )
+    pipeline = await startPipeline({
+      brokers: testEnvironment().kafka.brokers,
+      clickhouse: ch,
+      keys: store,
+      logger: testLogger,
+      topicPrefix: uniqueName('e2e'),
+      groupId: uniqueName('e2e-group'),
+      ingestRatePerSec: 1_000_000,
+    })
+    for (const [i, tenant] of TENANTS.entries()) {
+      const generated = createSimulator({
+        seed: 100 + i,
+        responsesPerMinute: 0.4,
+        customers: 1500,
+      }).eventsBetween(new Date(FROM), new Date(TO))
+      events.push(...generated.map((e) => ({ ...e, tenant })))
+      const client = createCxClient({
+        url: pipeline.ingest.url,
+        apiKey: keys[tenant].key,
+        batchSize: 1000,
+      })
+      for (let j = 0; j < generated.length; j += 5000) {
+        const result = await client.send(generated.slice(j, j + 5000))
+        expect(result.rejected).toEqual([])
+        accepted += result.accepted.length
+      }
+    }
+    expect(accepted).toBe(events.length)
+    expect(accepted).toBeGreaterThanOrEqual(50_000)
+
+    // Wait until every accepted event is a raw row (each event lands in exactly one primary table).
+    const counted = z.object({ n: z.coerce.number() })
+    await waitFor(
+      'all events in ClickHouse',
+      async () => {
+        const tables = ['survey_responses', 'ticket_events', 'customer_events', 'qa_reviews']
+        let total = 0
+        for (const table of tables) {
+          const [row] = await queryRows(ch, {
+            name: 'count',
+            sql: `SELECT count() AS n FROM ${ch.table(table)}`,
+            row: counted,
+          })
+          total += row?.n ?? 0
+        }
+        return total === accepted ? total : undefined
+      },
+      240_000,
+    )
+    console.error(
+      `[e2e] ${accepted} events for ${TENANTS.length} tenants accepted by ingest and counted in ClickHouse`,
+    )
+  }, 600_000)
+
+  afterAll(async () => {
+    await pipeline?.stop()
+    await ch?.drop()
+  })
+
+  async function api(
+    tenant: (typeof TENANTS)[number],
+    metric: string,
+    params: Record<string, string>,
+  ) {
+    const qs = new URLSearchParams(params).toString()
+    const res = await fetch(`${pipeline.query.url}/v1/metrics/${metric}?${qs}`, {
+      headers: { authorization: `Bearer ${keys[tenant].key}` },
+    })
+    const body = (await res.json()) as {
+      value: number | null
+      n: number
+      series?: { at: string; value: number | null; n: number }[]
+      groups?: { key: string; value: number | null; n: number }[]
+      previous?: { value: number | null; n: number }
+    }
+    expect(res.status, JSON.stringify(body)).toBe(200)
+    return body
+  }
+
+  const iso = (ms: number) => new Date(ms).toISOString()
+  const check = (
+    got: { value: number | null; n: number },
+    want: { value: number | null; n: number },
+  ) => {
+    expect(got.n).toBe(want.n)
+    expect(got.value).toBe(round4(want.value))
+  }
+
+  const windows: [string, Window][] = [
+    ['the whole month', { tenant: 'acme', from: FROM, to: TO }],
+    [
+      'one week, hour-aligned edges',
+      { tenant: 'acme', from: FROM + 3 * DAY + 5 * HOUR, to: FROM + 10 * DAY + 17 * HOUR },
+    ],
+    [
+      'minute-aligned edges',
+      { tenant: 'globex', from: FROM + 2 * DAY + 61 * 60_000, to: FROM + 9 * DAY + 7 * 60_000 },
+    ],
+    [
+      'odd-second edges (raw table)',
+      { tenant: 'globex', from: FROM + 4 * DAY + 12_345, to: FROM + 6 * DAY + 999 },
+    ],
+    ['chat only', { tenant: 'acme', from: FROM, to: TO, filters: { channel: 'chat' } }],
+    [
+      'enterprise segment, billing product',
+      {
+        tenant: 'globex',
+        from: FROM + 7 * DAY,
+        to: FROM + 21 * DAY,
+        filters: { segment: 'enterprise', product: 'billing' },
+      },
+    ],
+  ]
+
+  it.each(windows)('survey metrics over %s equal the reference', async (_name, w) => {
+    const params = { from: iso(w.from), to: iso(w.to), ...w.filters }
+    check(await api(w.tenant as 'acme', 'csat', params), expectCsat(events, w))
+    check(await api(w.tenant as 'acme', 'csat_mean', params), expectCsatMean(events, w))
+    check(await api(w.tenant as 'acme', 'nps', params), expectNps(events, w))
+    const ces = expectCes(events, w)
+    check(await api(w.tenant as 'acme', 'ces', params), ces.mean)
+    check(await api(w.tenant as 'acme', 'ces_pct', params), ces.pct)
+    check(
+      await api(w.tenant as 'acme', 'iqs', {
+        from: iso(w.from),
+        to: iso(w.to),
+        ...(w.filters?.['channel'] ? { channel: w.filters['channel'] } : {}),
+      }),
+      expectIqs(events, {
+        ...w,
+        filters: w.filters?.['channel'] ? { channel: w.filters['channel'] } : {},
+      }),
+    )
+  })
+
+  it.each(
+    windows.filter(([, w]) => !w.filters || Object.keys(w.filters).every((k) => k === 'channel')),
+  )('ticket metrics over %s equal the reference', async (_name, w) => {
+    const params = { from: iso(w.from), to: iso(w.to), ...w.filters }
+    check(await api(w.tenant as 'acme', 'frt', params), expectFrt(events, w))
+    const r = expectResolutionAndFcr(events, { ...w, filters: {} })
+    if (!w.filters) {
+      check(await api(w.tenant as 'acme', 'resolution_time', params), r.resolution)
+      check(await api(w.tenant as 'acme', 'fcr', params), r.fcr)
+    }
+    check(await api(w.tenant as 'acme', 'awt', params), expectAwt(events, w))
+  })
+
+  it('a daily series in Europe/Berlin and a breakdown by agent match bucket by bucket', async () => {
+    // Berlin midnights: 23:00 UTC in winter.
+    const start = TODAY - 15 * DAY - HOUR
+    const end = start + 7 * DAY
+    const series =
+      (
+        await api('acme', 'csat', {
+          from: iso(start),
+          to: iso(end),
+          interval: 'day',
+          tz: 'Europe/Berlin',
+        })
+      ).series ?? []
+    expect(series).toHaveLength(7)
+    for (const p of series) {
+      const at = Date.parse(p.at)
+      check(p, expectCsat(events, { tenant: 'acme', from: at, to: at + DAY }))
+    }
+    const groups =
+      (
+        await api('globex', 'nps', {
+          from: iso(FROM),
+          to: iso(TO),
+          group_by: 'agent',
+          product: 'core',
+        })
+      ).groups ?? []
+    expect(groups.length).toBeGreaterThan(5)
+    for (const g of groups)
+      check(
+        g,
+        expectNps(events, {
+          tenant: 'globex',
+          from: FROM,
+          to: TO,
+          filters: { agent: g.key, product: 'core' },
+        }),
+      )
+  })
+
+  it('previous-period comparison uses the window just before', async () => {
+    const from = FROM + 15 * DAY
+    const to = FROM + 22 * DAY
+    const body = await api('acme', 'csat', {
+      from: iso(from),
+      to: iso(to),
+      compare: 'previous_period',
+    })
+    check(body, expectCsat(events, { tenant: 'acme', from, to }))
+    check(body.previous!, expectCsat(events, { tenant: 'acme', from: from - 7 * DAY, to: from }))
+  })
+
+  it('churn, CRR and referral rate equal the reference', async () => {
+    for (const [from, to] of [
+      [FROM + 10 * DAY, FROM + 20 * DAY],
+      [FROM + 20 * DAY, TO],
+    ] as const) {
+      for (const tenant of TENANTS) {
+        const want = expectLifecycle(events, tenant, from, to)
+        const params = { from: iso(from), to: iso(to) }
+        check(await api(tenant, 'churn_rate', params), want.churn)
+        check(await api(tenant, 'crr', params), want.crr)
+        check(await api(tenant, 'referral_rate', params), want.referral)
+      }
+    }
+  })
+
+  it('a key sees only its own tenant', async () => {
+    const w = { from: iso(FROM), to: iso(TO) }
+    const acme = await api('acme', 'csat', w)
+    const globex = await api('globex', 'csat', w)
+    check(acme, expectCsat(events, { tenant: 'acme', from: FROM, to: TO }))
+    check(globex, expectCsat(events, { tenant: 'globex', from: FROM, to: TO }))
+    expect(acme.n).not.toBe(globex.n)
+  })
+})
