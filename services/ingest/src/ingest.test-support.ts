@@ -66,14 +66,16 @@ export async function readDomainTopics(kafka: Kafka, prefix: string): Promise<Re
     }
     return sum
   }).finally(() => admin.disconnect())
-  const received: ReadMessage[] = []
+  // Keyed by position: a consumer-group rebalance can redeliver a message to this reader, which
+  // must not count as a second copy in Kafka (two copies would sit at two offsets).
+  const received = new Map<string, ReadMessage>()
   const consumer = kafka.consumer({ groupId: uniqueName('read') })
   await consumer.connect()
   try {
     await consumer.subscribe({ topics, fromBeginning: true })
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
-        received.push({
+        received.set(`${topic}|${partition}|${message.offset}`, {
           topic,
           partition,
           key: String(message.key),
@@ -82,12 +84,12 @@ export async function readDomainTopics(kafka: Kafka, prefix: string): Promise<Re
       },
     })
     await waitFor(`${total} messages on ${prefix}`, async () =>
-      received.length >= total ? true : undefined,
+      received.size >= total ? true : undefined,
     )
   } finally {
     await consumer.disconnect()
   }
-  return received
+  return [...received.values()]
 }
 
 const BASE_TIME = () => new Date(Date.now() - 60_000).toISOString()
