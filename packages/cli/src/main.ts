@@ -4,7 +4,7 @@ import { ConfigError } from '@cxpulse/config'
 import { MigrationError } from '@cxpulse/clickhouse'
 import { LocalKafkaError } from '@cxpulse/local-kafka'
 import { migrateFlags, migrateHelp, runMigrate } from './migrate.command.ts'
-import { runStart, startFlags, startHelp } from './start.command.ts'
+import { runStart, startFlags, startHelp, startOptions } from './start.command.ts'
 
 interface Command<S extends z.ZodObject> {
   summary: string
@@ -21,7 +21,7 @@ const commands: Record<string, Command<z.ZodObject>> = {
     summary: 'run the pipeline locally in one process',
     help: startHelp,
     flags: startFlags,
-    options: dataDirOption,
+    options: startOptions,
     run: runStart as Command<z.ZodObject>['run'],
   },
   migrate: {

@@ -21,6 +21,7 @@ export interface PipelineOptions {
   ingestRatePerSec?: number
   /** Processor batch wait: small for a lively demo, larger for throughput. */
   batchMaxWaitMs?: number
+  sessionTimeoutMs?: number
 }
 
 export interface Pipeline {
@@ -56,7 +57,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         lateHorizonMs: 90 * 86_400_000,
         dedupWindowMs: 7 * 86_400_000,
         retryMaxMs: 10_000,
-        sessionTimeoutMs: 30_000,
+        sessionTimeoutMs: o.sessionTimeoutMs ?? 30_000,
         stopTimeoutMs: 15_000,
         port: o.processorPort ?? 0,
         host,

@@ -1,32 +1,143 @@
+import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { z } from 'zod'
+import { createLogger } from '@cxpulse/logger'
+import { createCxClient } from '@cxpulse/sdk'
+import { createSimulator, runSimulation } from '@cxpulse/simulator'
+import { demoKeys } from './demo-keys.ts'
 import { startInfrastructure } from './environment.ts'
+import { startPipeline } from './pipeline.ts'
 
-export const startHelp = `Usage: cxpulse start [--data-dir DIR]
+export const startHelp = `Usage: cxpulse start [options]
 
-Runs cxpulse locally in one process: a local Apache Kafka broker and the embedded ClickHouse
-engine (or the ones named by KAFKA_BROKERS / CLICKHOUSE_URL), with migrations applied.
-Ctrl-C stops everything cleanly. Data is kept in the data dir between runs.
+Runs the whole pipeline in one process: a local Apache Kafka broker and the embedded
+ClickHouse engine (or the ones named by KAFKA_BROKERS / CLICKHOUSE_URL), then ingest,
+processor and query API, and a simulator sending realistic traffic. Prints the dashboard URL
+and an API key. Ctrl-C stops everything cleanly; data stays in the data dir between runs.
 
 Options:
-  --data-dir DIR   where the broker and the embedded engine keep their data (default .data)
-  -h, --help       this text`
+  --data-dir DIR        broker, engine and key data (default .data)
+  --no-simulate         do not start the simulator
+  --rate N              simulated survey responses per minute at the daily peak (default 60)
+  --backfill-days N     days of history simulated on the first run of a data dir (default 3)
+  --ingest-port N       ingest API port (default 8080)
+  --query-port N        query API and dashboard port (default 8081)
+  --host HOST           interface to listen on (default 127.0.0.1)
+  -h, --help            this text`
 
-export const startFlags = z.object({ 'data-dir': z.string().min(1).default('.data') })
+export const startOptions = {
+  'data-dir': { type: 'string' },
+  'no-simulate': { type: 'boolean' },
+  rate: { type: 'string' },
+  'backfill-days': { type: 'string' },
+  'ingest-port': { type: 'string' },
+  'query-port': { type: 'string' },
+  host: { type: 'string' },
+} as const
+
+const port = z.coerce.number().int().min(0).max(65535)
+export const startFlags = z.object({
+  'data-dir': z.string().min(1).default('.data'),
+  'no-simulate': z.boolean().default(false),
+  rate: z.coerce.number().positive().max(100_000).default(60),
+  'backfill-days': z.coerce.number().min(0).max(60).default(3),
+  'ingest-port': port.default(8080),
+  'query-port': port.default(8081),
+  host: z.string().min(1).default('127.0.0.1'),
+})
 
 export async function runStart(flags: z.output<typeof startFlags>): Promise<number> {
   const began = Date.now()
-  const progress = (m: string) => console.log(`cxpulse: ${m}`)
-  const infra = await startInfrastructure({ dataDir: flags['data-dir'], progress })
-  console.log(`cxpulse ready in ${((Date.now() - began) / 1000).toFixed(1)} s`)
-  console.log(`  KAFKA_BROKERS=${infra.brokers.join(',')}  (${infra.kafkaSource})`)
-  console.log(`  ClickHouse database "${infra.clickhouse.database}" (${infra.clickhouse.mode})`)
-  console.log('Press Ctrl-C to stop.')
-
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
+  // Handlers go in first: Ctrl-C during start-up must still stop the broker it started.
+  let interrupted = false
+  const stopRequested = new Promise<void>((done) => {
+    const onSignal = () => {
+      interrupted = true
+      done()
+    }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
   })
-  console.log('cxpulse: stopping…')
+  const dataDir = resolve(flags['data-dir'])
+  const progress = (m: string) => console.log(`cxpulse: ${m}`)
+  const logger = createLogger({ name: 'cxpulse', level: process.env['LOG_LEVEL'] ?? 'error' })
+  const infra = await startInfrastructure({ dataDir, progress })
+  if (interrupted) {
+    await infra.stop()
+    return 130
+  }
+  const keys = await demoKeys(dataDir)
+  let pipeline: Awaited<ReturnType<typeof startPipeline>> | undefined
+  try {
+    pipeline = await startPipeline({
+      brokers: infra.brokers,
+      clickhouse: infra.clickhouse,
+      keys: keys.store,
+      logger,
+      host: flags.host,
+      ingestPort: flags['ingest-port'],
+      queryPort: flags['query-port'],
+      ingestRatePerSec: 100_000,
+      // One local instance: a crashed predecessor's group membership expires sooner.
+      sessionTimeoutMs: 10_000,
+    })
+  } catch (error) {
+    await infra.stop()
+    throw error
+  }
+  if (interrupted) {
+    await pipeline.stop()
+    await infra.stop()
+    return 130
+  }
+  const seconds = ((Date.now() - began) / 1000).toFixed(1)
+  console.log(`
+cxpulse is running (started in ${seconds} s)
+  dashboard ready: ${pipeline.query.url}/#key=${keys.key}
+  API key (tenant "demo"): ${keys.key}
+  ingest:  POST ${pipeline.ingest.url}/v1/events
+  query:   GET  ${pipeline.query.url}/v1/metrics/csat?from=…&to=…
+  kafka:   ${infra.brokers.join(',')} (${infra.kafkaSource}); ClickHouse: ${infra.clickhouse.mode}
+Press Ctrl-C to stop.`)
+
+  const abort = new AbortController()
+  let simulation: Promise<unknown> = Promise.resolve()
+  if (!flags['no-simulate']) {
+    // History only on a data dir's first run; later runs continue live.
+    const marker = join(dataDir, 'simulated-history')
+    const backfillMs = existsSync(marker) ? 0 : flags['backfill-days'] * 86_400_000
+    const client = createCxClient({ url: pipeline.ingest.url, apiKey: keys.key, batchSize: 1000 })
+    let last = 0
+    simulation = runSimulation({
+      client,
+      simulator: createSimulator({ seed: Date.now() % 2 ** 31, responsesPerMinute: flags.rate }),
+      backfillMs,
+      signal: abort.signal,
+      onProgress: (s) => {
+        if (s.sent - last >= 20_000) {
+          last = s.sent
+          progress(
+            `simulator: ${s.accepted} events accepted, ${s.rejected} rejected, ${s.failed} failed`,
+          )
+        }
+      },
+    }).then(
+      async (stats) => {
+        if (backfillMs > 0) await writeFile(marker, new Date().toISOString())
+        return stats
+      },
+      (error: unknown) => progress(`simulator stopped: ${(error as Error).message}`),
+    )
+    if (backfillMs > 0)
+      progress(`simulator: sending ${flags['backfill-days']} days of history, then live traffic`)
+  }
+
+  await stopRequested
+  console.log('\ncxpulse: stopping…')
+  abort.abort()
+  await simulation
+  await pipeline.stop()
   await infra.stop()
   console.log('cxpulse: stopped')
   return 0

@@ -1,2 +1,2 @@
-export { createKafka, kafkaLogCreator, ensureTopics } from './kafka.ts'
+export { createKafka, createIdempotentProducer, kafkaLogCreator, ensureTopics } from './kafka.ts'
 export type { KafkaConfig, TopicSpec } from './kafka.ts'

@@ -1,4 +1,12 @@
-import { Kafka, logLevel, type ITopicConfig, type logCreator } from 'kafkajs'
+import {
+  Kafka,
+  Partitioners,
+  logLevel,
+  type ITopicConfig,
+  type Producer,
+  type RetryOptions,
+  type logCreator,
+} from 'kafkajs'
 import type { Logger } from '@cxpulse/logger'
 
 export interface KafkaConfig {
@@ -20,7 +28,10 @@ export function kafkaLogCreator(logger: Logger): logCreator {
   return () =>
     ({ namespace, level, log }) => {
       const { message, ...extra } = log
-      const method = LEVELS[level] ?? 'info'
+      // kafkajs logs every retriable broker answer (coordinator loading, leader moving) from
+      // its Connection at ERROR although it retries them itself; they are warnings to us.
+      const method =
+        namespace === 'Connection' && level === logLevel.ERROR ? 'warn' : (LEVELS[level] ?? 'info')
       logger[method]({ kafkajs: namespace, ...extra }, message)
     }
 }
@@ -47,9 +58,23 @@ export interface TopicSpec {
 /**
  * Creates the topics that do not exist yet and waits for their leaders, so a consumer can
  * subscribe right after (kafkajs may fail to subscribe to a missing topic under KRaft).
- * Existing topics are left as they are.
+ * Existing topics are left as they are. A busy broker can briefly answer "does not host this
+ * topic-partition" while leaders are elected, so the whole step is retried a few times.
  */
 export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<string[]> {
+  const created = new Set<string>()
+  for (let attempt = 1; ; attempt++) {
+    try {
+      for (const t of await createMissingTopics(kafka, topics)) created.add(t)
+      return topics.map((t) => t.topic).filter((t) => created.has(t))
+    } catch (error) {
+      if (attempt >= 8) throw error
+      await new Promise((r) => setTimeout(r, 250 * attempt))
+    }
+  }
+}
+
+async function createMissingTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<string[]> {
   const admin = kafka.admin()
   await admin.connect()
   try {
@@ -76,4 +101,23 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): 
   } finally {
     await admin.disconnect()
   }
+}
+
+/**
+ * The one way cxpulse produces: idempotent (acks from all in-sync replicas, one in-flight
+ * request per broker, so a retried batch the broker already wrote is dropped, never
+ * duplicated) with kafkajs' default murmur2 partitioner named explicitly, which keeps a key
+ * on the partition the Java client would choose.
+ */
+export function createIdempotentProducer(
+  kafka: Kafka,
+  options: { retry?: RetryOptions } = {},
+): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    ...(options.retry ? { retry: options.retry } : {}),
+  })
 }

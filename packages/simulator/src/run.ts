@@ -55,11 +55,13 @@ export async function runSimulation(options: {
       cursor = next
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, tick)
-      options.signal?.addEventListener('abort', () => {
+      const done = () => {
         clearTimeout(timer)
+        options.signal?.removeEventListener('abort', done)
         resolve()
-      })
+      }
+      const timer = setTimeout(done, tick)
+      options.signal?.addEventListener('abort', done, { once: true })
     })
   }
   return stats

@@ -46,7 +46,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}) {
 
   async function start(): Promise<IngestHandle> {
     const keys = deps.keys ?? (await loadKeyStore(config.apiKeys))
-    if (config.createTopics) await ensureTopicsWithRetry(kafka, config.topicPrefix, log)
+    if (config.createTopics) await ensureTopics(kafka, TOPIC_SPECS(config.topicPrefix))
     await producer.connect()
     const admin: Admin = kafka.admin()
     await admin.connect()
@@ -213,24 +213,6 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}) {
   }
 
   return { start, metrics }
-}
-
-/**
- * Topic creation is idempotent, and a busy broker (KRaft, many new partitions at once) can
- * briefly answer "does not host this topic-partition" while leaders are elected: retry a few
- * times instead of failing the start.
- */
-async function ensureTopicsWithRetry(kafka: Kafka, prefix: string, log: Logger) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ensureTopics(kafka, TOPIC_SPECS(prefix))
-      return
-    } catch (error) {
-      if (attempt >= 8) throw error
-      log.warn({ attempt, err: (error as Error).message }, 'creating topics failed; retrying')
-      await new Promise((r) => setTimeout(r, 250 * attempt))
-    }
-  }
 }
 
 /** Convenience for one-process composition: build and start. */

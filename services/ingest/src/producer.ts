@@ -1,4 +1,5 @@
 import type { Kafka, Producer, TopicMessages } from 'kafkajs'
+import { createIdempotentProducer } from '@cxpulse/kafka'
 import type { IngestMetrics } from './ingest.metrics.ts'
 
 export class ProduceError extends Error {
@@ -34,10 +35,7 @@ export class BoundedProducer {
   ) {
     // Idempotence needs acks=-1 and one in-flight request per broker in kafkajs; the broker then
     // drops a retried batch it already wrote, so producer retries never duplicate.
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
+    this.producer = createIdempotentProducer(kafka, {
       retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
     })
   }

@@ -22,7 +22,7 @@ import {
   type DeadLetter,
   type Domain,
 } from '@cxpulse/contracts'
-import { ensureTopics } from '@cxpulse/kafka'
+import { createIdempotentProducer, ensureTopics } from '@cxpulse/kafka'
 import type { Logger } from '@cxpulse/logger'
 import type { ProcessorConfig } from './config.ts'
 import { PRIMARY_TABLE, rowsForEvent, type ConsumedEvent } from './rows.ts'
@@ -141,7 +141,7 @@ async function startProcessor(
     TOPIC_SPECS(config.topicPrefix).filter((t) => t.topic !== topics.alerts),
   )
 
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  const producer: Producer = createIdempotentProducer(kafka)
   const admin: Admin = kafka.admin()
   const consumer: Consumer = kafka.consumer({
     groupId: config.groupId,
