@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { ClickHouseConfig } from '@cxpulse/clickhouse'
 import { clickhouseEnv, kafkaEnv, logEnv, parseEnv } from '@cxpulse/config'
 import { DEFAULT_TOPIC_PREFIX } from '@cxpulse/contracts'
 
@@ -37,13 +38,7 @@ export type ProcessorEnv = z.output<typeof processorEnv>
 export interface ProcessorConfig {
   brokers: string[]
   clientId: string
-  clickhouse: {
-    url?: string | undefined
-    username?: string | undefined
-    password?: string | undefined
-    database: string
-    dataDir: string
-  }
+  clickhouse: ClickHouseConfig
   logLevel: string
   topicPrefix: string
   groupId: string

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { ClickHouseConfig } from '@cxpulse/clickhouse'
 import { clickhouseEnv, logEnv, parseEnv } from '@cxpulse/config'
 
 const int = (min: number, max: number, dflt: number) =>
@@ -40,13 +41,7 @@ export interface QueryConfig extends QueryLimits {
   port: number
   apiKeys: { json?: string; file?: string }
   shutdownTimeoutMs: number
-  clickhouse: {
-    url?: string | undefined
-    username?: string | undefined
-    password?: string | undefined
-    database: string
-    dataDir: string
-  }
+  clickhouse: ClickHouseConfig
   logLevel: string
 }
 
