@@ -136,6 +136,7 @@ describe('end to end: ingest → Kafka → processor → ClickHouse → query AP
       series?: { at: string; value: number | null; n: number }[]
       groups?: { key: string; value: number | null; n: number }[]
       previous?: { value: number | null; n: number }
+      components?: Record<string, number | null> | null
     }
     expect(res.status, JSON.stringify(body)).toBe(200)
     return body
@@ -274,6 +275,129 @@ describe('end to end: ingest → Kafka → processor → ClickHouse → query AP
         check(await api(tenant, 'crr', params), want.crr)
         check(await api(tenant, 'referral_rate', params), want.referral)
       }
+    }
+  })
+
+  it('the BI views return the same numbers as the API for the same window', async () => {
+    const viewRow = z.record(z.string(), z.union([z.coerce.number(), z.null()]))
+    const view = async (name: string, sql: string, params: Record<string, unknown>) => {
+      const [row] = await queryRows(ch, {
+        name,
+        sql: sql.replaceAll('{view}', ch.table(name)),
+        params,
+        row: viewRow,
+      })
+      return row ?? {}
+    }
+    const ratio = (num: number | null | undefined, den: number | null | undefined, k = 1) =>
+      den ? round4(((num ?? 0) / den) * k) : null
+    const day = (ms: number) => iso(ms).slice(0, 10)
+    for (const tenant of TENANTS) {
+      const from = FROM + 7 * DAY
+      const to = FROM + 14 * DAY
+      const window = { tenant, from: day(from), to: day(to) }
+      const daily = (cols: string, extra = '') =>
+        `SELECT ${cols} FROM {view} WHERE tenant_id = {tenant:String} ` +
+        `AND day >= toDate({from:String}) AND day < toDate({to:String})${extra}`
+      const params = { from: iso(from), to: iso(to) }
+
+      const csat = await view(
+        'bi_csat_daily_v1',
+        daily('sum(responses) AS n, sum(positive) AS p, sum(norm_score_sum) AS s'),
+        window,
+      )
+      check(await api(tenant, 'csat', params), {
+        n: csat['n']!,
+        value: ratio(csat['p'], csat['n'], 100),
+      })
+      check(await api(tenant, 'csat_mean', params), {
+        n: csat['n']!,
+        value: ratio(csat['s'], csat['n']),
+      })
+
+      const nps = await view(
+        'bi_nps_daily_v1',
+        daily('sum(responses) AS n, sum(promoters) - sum(detractors) AS net'),
+        window,
+      )
+      check(await api(tenant, 'nps', params), {
+        n: nps['n']!,
+        value: ratio(nps['net'], nps['n'], 100),
+      })
+
+      const ces = await view(
+        'bi_ces_daily_v1',
+        daily(
+          'sum(responses) AS n, sum(score_sum) AS s, sum(low_effort) AS low',
+          " AND orientation = 'agreement'",
+        ),
+        window,
+      )
+      check(await api(tenant, 'ces', params), { n: ces['n']!, value: ratio(ces['s'], ces['n']) })
+      check(await api(tenant, 'ces_pct', params), {
+        n: ces['n']!,
+        value: ratio(ces['low'], ces['n'], 100),
+      })
+
+      const tickets = await view(
+        'bi_ticket_kpis_daily_v1',
+        daily(
+          'sum(first_responses) AS frt_n, sum(frt_sum_seconds) AS frt_sum, ' +
+            'sum(tickets_resolved) AS resolved, sum(resolution_sum_seconds) AS res_sum, ' +
+            'sum(first_contact_resolved) AS fcr, sum(customers_served) AS served, ' +
+            'sum(queue_wait_sum_seconds) AS wait',
+        ),
+        window,
+      )
+      check(await api(tenant, 'frt', params), {
+        n: tickets['frt_n']!,
+        value: ratio(tickets['frt_sum'], tickets['frt_n']),
+      })
+      check(await api(tenant, 'resolution_time', params), {
+        n: tickets['resolved']!,
+        value: ratio(tickets['res_sum'], tickets['resolved']),
+      })
+      check(await api(tenant, 'fcr', params), {
+        n: tickets['resolved']!,
+        value: ratio(tickets['fcr'], tickets['resolved'], 100),
+      })
+      check(await api(tenant, 'awt', params), {
+        n: tickets['served']!,
+        value: ratio(tickets['wait'], tickets['served']),
+      })
+
+      // Medians cannot be combined across rows: compare one day and one channel.
+      const oneDay = { from: iso(from), to: iso(from + DAY), channel: 'email' }
+      const frtDay = await view(
+        'bi_ticket_kpis_daily_v1',
+        'SELECT first_responses AS n, frt_median_seconds AS median, frt_p90_seconds AS p90 FROM {view} ' +
+          "WHERE tenant_id = {tenant:String} AND day = toDate({from:String}) AND channel = 'email'",
+        window,
+      )
+      const frtApi = await api(tenant, 'frt', oneDay)
+      expect(frtApi.n).toBeGreaterThan(0)
+      expect(frtApi.n).toBe(frtDay['n'])
+      expect(frtApi.components?.['median']).toBe(round4(frtDay['median'] ?? null))
+      expect(frtApi.components?.['p90']).toBe(round4(frtDay['p90'] ?? null))
+
+      // The calendar month of the newest data, whole.
+      const last = new Date(TO - 1)
+      const monthStart = Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), 1)
+      const nextMonth = Date.UTC(last.getUTCFullYear(), last.getUTCMonth() + 1, 1)
+      const churn = await view(
+        'bi_churn_monthly_v1',
+        'SELECT active_at_start AS s, churned, churn_pct, crr_pct FROM {view} ' +
+          'WHERE tenant_id = {tenant:String} AND month = toDate({from:String})',
+        { tenant, from: day(monthStart) },
+      )
+      const month = { from: iso(monthStart), to: iso(nextMonth) }
+      const churnApi = await api(tenant, 'churn_rate', month)
+      expect(churnApi.n).toBeGreaterThan(0)
+      check(churnApi, { n: churn['s']!, value: round4(churn['churn_pct'] ?? null) })
+      check(await api(tenant, 'crr', month), {
+        n: churn['s']!,
+        value: round4(churn['crr_pct'] ?? null),
+      })
     }
   })
 

@@ -72,6 +72,14 @@ export function clusterMigrationText(sql: string): string {
       )
       continue
     }
+    // Plain (BI) views read the Distributed tables, so they answer over all shards.
+    const plainView = /^CREATE VIEW IF NOT EXISTS \{\{db\}\}\.(\w+) AS/.exec(statement)
+    if (plainView) {
+      out.push(
+        `${statement.replace(plainView[0], `CREATE VIEW IF NOT EXISTS {{db}}.${plainView[1]} ${ON_CLUSTER} AS`)};`,
+      )
+      continue
+    }
     throw new Error(`No cluster form for statement: ${statement.slice(0, 80)}…`)
   }
   return `${out.join('\n\n')}\n`

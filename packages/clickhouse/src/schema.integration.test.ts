@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { testClickHouse } from '@cxpulse/test-support'
 import { CLUSTER_MIGRATIONS_DIR, expectedClusterMigrations } from './cluster.ts'
-import { runMigrations, splitStatements } from './migrations.ts'
+
+import { DEFAULT_MIGRATIONS_DIR, runMigrations, splitStatements } from './migrations.ts'
 import { insertRawBatch, readProgress, writeProgress } from './processor.store.ts'
 import { queryRows } from './query.ts'
 
@@ -149,10 +150,45 @@ describe('cxpulse schema', () => {
           row: z.object({ formatted: z.string() }),
         })
         expect(row?.formatted).toMatch(/ON CLUSTER/)
-        expect(sql).toMatch(/Replicated\w*MergeTree|Distributed|MATERIALIZED VIEW/)
+        expect(sql).toMatch(/Replicated\w*MergeTree|Distributed|MATERIALIZED VIEW|CREATE VIEW/)
         parsed++
       }
     }
     expect(parsed).toBeGreaterThan(20)
+  })
+  it('parses the BI access SQL (read-only role, row policies, tenant user) and grants only existing objects', async () => {
+    const ch = await testClickHouse()
+    cleanups.push(() => ch.drop())
+    await runMigrations(ch)
+    const dir = join(DEFAULT_MIGRATIONS_DIR, '../bi')
+    let statements = 0
+    for (const file of ['bi-access.sql', 'bi-tenant-user.sql']) {
+      const text = (await readFile(join(dir, file), 'utf8'))
+        .replaceAll('{{db}}', `\`${ch.database}\``)
+        .replaceAll('{{tenant}}', 'acme')
+        .replaceAll('{{password}}', 'not-a-real-password')
+      for (const sql of splitStatements(text)) {
+        // The embedded engine has no user store: formatQuery parses without executing.
+        const [row] = await queryRows(ch, {
+          name: 'format_bi_access_statement',
+          sql: 'SELECT formatQuery({sql:String}) AS formatted',
+          params: { sql },
+          row: z.object({ formatted: z.string() }),
+        })
+        expect(row?.formatted.length).toBeGreaterThan(10)
+        statements++
+        // Every object named in a GRANT or a row policy exists in the migrated database.
+        for (const m of sql.matchAll(new RegExp(`\`${ch.database}\`\\.(\\w+)`, 'g'))) {
+          const [exists] = await queryRows(ch, {
+            name: 'bi_object_exists',
+            sql: 'SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = {name:String}',
+            params: { db: ch.database, name: m[1] },
+            row: z.object({ n: z.coerce.number() }),
+          })
+          expect(exists?.n, `${m[1]} in ${file}`).toBe(1)
+        }
+      }
+    }
+    expect(statements).toBeGreaterThan(15)
   })
 })
