@@ -97,3 +97,10 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 100))
   }
 }
+export {
+  compareLedger,
+  readReliabilityRows,
+  recordReliability,
+  RELIABILITY_RESULTS_DIR,
+  type ReliabilityRow,
+} from './reliability.ts'
