@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path'
 import type { z } from 'zod'
 import { createClickHouse, runMigrations, type ClickHouse } from '@cxpulse/clickhouse'
 import { clickhouseEnv, kafkaEnv, logEnv, parseEnv } from '@cxpulse/config'
-import { startLocalKafka, type LocalKafka } from '@cxpulse/local-kafka'
+import { startLocalKafka, stopLocalKafka, type LocalKafka } from '@cxpulse/local-kafka'
 
 export const runtimeEnv = kafkaEnv.extend(clickhouseEnv.shape).extend(logEnv.shape)
 export type RuntimeEnv = z.output<typeof runtimeEnv>
@@ -29,6 +29,11 @@ export async function startInfrastructure(options: {
   let localKafka: LocalKafka | undefined
   let brokers = env.KAFKA_BROKERS
   if (!brokers) {
+    // A previous run killed without its Ctrl-C (crash, SIGKILL) leaves its detached broker
+    // running on this data dir; stop it so this run starts a broker it owns.
+    if (await stopLocalKafka(join(dataDir, 'kafka'))) {
+      options.progress('stopped the Kafka broker a previous run left running')
+    }
     localKafka = await startLocalKafka({
       dataDir: join(dataDir, 'kafka'),
       onProgress: options.progress,

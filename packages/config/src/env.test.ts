@@ -46,3 +46,10 @@ describe('parseEnv', () => {
     )
   })
 })
+
+describe('empty variables', () => {
+  it('treats VAR= as unset, so defaults and optional fallbacks apply', () => {
+    expect(parseEnv(kafkaEnv, { KAFKA_BROKERS: '' }).KAFKA_BROKERS).toBeUndefined()
+    expect(() => parseEnv(kafkaEnv, { KAFKA_BROKERS: ',' })).toThrow(/KAFKA_BROKERS/)
+  })
+})

@@ -21,7 +21,9 @@ export function parseEnv<S extends z.ZodObject>(
   schema: S,
   env: Record<string, string | undefined> = process.env,
 ): z.output<S> {
-  const result = schema.safeParse(env)
+  // An empty variable (`KAFKA_BROKERS=` in a shell or compose file) means unset.
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))
+  const result = schema.safeParse(set)
   if (result.success) return result.data
   const problems = result.error.issues.map((issue) => ({
     variable: issue.path.map(String).join('.') || '(root)',
