@@ -22,6 +22,8 @@ rm -f .test-results/vitest.json
 node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=.test-results/vitest.json "$@"
 vitest_status=$?
 
+# The reliability cases recorded their ledger rows; render docs/reliability.md from them.
+[ -d .test-results/reliability ] && node_modules/.bin/tsx test/reliability/report.ts
 node scripts/print-totals.mjs .test-results/vitest.json "$failed_checks"
 totals_status=$?
 [ "$vitest_status" -eq 0 ] && [ "$totals_status" -eq 0 ] && [ "$failed_checks" -eq 0 ]
