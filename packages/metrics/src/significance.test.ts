@@ -87,3 +87,28 @@ describe('welchTTest', () => {
     expect(r).toMatchObject({ statistic: 0, pValue: 0.5, pValueTwoSided: 1, df: 10 })
   })
 })
+
+describe('two-proportion z-test with continuity correction', () => {
+  it('shrinks |p1 − p2| by ½(1/n1 + 1/n2) and keeps the observed difference', () => {
+    // 20/30 vs 800/1000: plain z = −1.79 (p ≈ 0.037); corrected |diff| = 0.1333 − 0.01717
+    const plain = twoProportionZTest({ n: 30, successes: 20 }, { n: 1000, successes: 800 })!
+    const yates = twoProportionZTest(
+      { n: 30, successes: 20 },
+      { n: 1000, successes: 800 },
+      { continuityCorrection: true },
+    )!
+    const pooled = 820 / 1030
+    const se = Math.sqrt(pooled * (1 - pooled) * (1 / 30 + 1 / 1000))
+    expect(plain.statistic).toBeCloseTo((20 / 30 - 0.8) / se, 10)
+    expect(yates.statistic).toBeCloseTo(-(0.8 - 20 / 30 - 0.5 * (1 / 30 + 1 / 1000)) / se, 10)
+    expect(yates.difference).toBeCloseTo(plain.difference, 12)
+    expect(yates.pValue).toBeGreaterThan(plain.pValue)
+    // A difference smaller than the correction tests as no difference at all.
+    const tiny = twoProportionZTest(
+      { n: 10, successes: 8 },
+      { n: 10, successes: 8 },
+      { continuityCorrection: true },
+    )!
+    expect(tiny.statistic).toBe(0)
+  })
+})

@@ -44,10 +44,16 @@ export interface ProportionSample {
 /**
  * Pooled two-proportion z-test (CSAT %, CES %): z = (p₁ − p₂) / √(p(1 − p)(1/n₁ + 1/n₂)) with
  * p the pooled proportion. `difference` is in percentage points. Null if either n is 0.
+ *
+ * `continuityCorrection` (Yates) shrinks |p₁ − p₂| by ½(1/n₁ + 1/n₂) before dividing, which
+ * keeps the test at or under its nominal level for small samples and skewed proportions
+ * (CSAT near 80 % with a few dozen responses), where the plain normal approximation fires
+ * too often. `difference` stays the observed one.
  */
 export function twoProportionZTest(
   current: ProportionSample,
   baseline: ProportionSample,
+  options: { continuityCorrection?: boolean } = {},
 ): SignificanceResult | null {
   assertPart('current.successes', current.successes, 'current.n', current.n)
   assertPart('baseline.successes', baseline.successes, 'baseline.n', baseline.n)
@@ -57,7 +63,10 @@ export function twoProportionZTest(
   const pooled = (current.successes + baseline.successes) / (current.n + baseline.n)
   const se = Math.sqrt(pooled * (1 - pooled) * (1 / current.n + 1 / baseline.n))
   // Scale numerator and SE alike so the statistic is unchanged and difference is in points.
-  return normalTest((p1 - p2) * 100, se * 100)
+  if (!options.continuityCorrection) return normalTest((p1 - p2) * 100, se * 100)
+  const shrink = 0.5 * (1 / current.n + 1 / baseline.n)
+  const corrected = Math.sign(p1 - p2) * Math.max(0, Math.abs(p1 - p2) - shrink)
+  return { ...normalTest(corrected * 100, se * 100), difference: (p1 - p2) * 100 }
 }
 
 /**

@@ -1,0 +1,17 @@
+export {
+  ALERT_DIMENSIONS,
+  ALERT_METRICS,
+  DEFAULT_RULES,
+  alertRule,
+  alertRuleInput,
+} from './rule.schema.ts'
+export type { AlertDimension, AlertMetric, AlertRule, AlertRuleInput } from './rule.schema.ts'
+export { EMPTY_COUNTS, compareWindows, decide, evaluateRule, holmAdjust } from './evaluate.ts'
+export type {
+  AlertState,
+  Comparison,
+  Decision,
+  GroupEvaluation,
+  WindowCounts,
+  WindowFigures,
+} from './evaluate.ts'
