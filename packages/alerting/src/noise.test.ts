@@ -121,7 +121,7 @@ describe('noise study: no real change, small samples', () => {
       if (evaluateRule(rule, counts, new Set()).some((e) => e.decision === 'fire')) falseAlerts++
     }
     const rate = falseAlerts / TRIALS
-    console.log(
+    console.error(
       `[noise] ${name}: ${falseAlerts} false alerts in ${TRIALS} evaluations = ${(rate * 100).toFixed(2)} % (α = ${rule.significance * 100} %)`,
     )
     expect(rate).toBeLessThanOrEqual(rule.significance)
