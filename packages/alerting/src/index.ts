@@ -15,3 +15,4 @@ export type {
   WindowCounts,
   WindowFigures,
 } from './evaluate.ts'
+export { signWebhook, verifyWebhook } from './webhook.signature.ts'

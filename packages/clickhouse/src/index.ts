@@ -19,6 +19,26 @@ export {
 } from './processor.store.ts'
 export type { RawTable, Progress, ProgressState } from './processor.store.ts'
 export {
+  alertStates,
+  insertDefaultRules,
+  listAlerts,
+  listRules,
+  putRule,
+  recordDelivery,
+  recordTransition,
+  tenantsWithRules,
+  tenantsWithSurveys,
+  undeliveredTransitions,
+} from './alerts.store.ts'
+export type {
+  AlertDelivery,
+  AlertTransition,
+  AlertTransitionState,
+  GroupState,
+  StoredAlert,
+  StoredRule,
+} from './alerts.store.ts'
+export {
   clusterMigrationText,
   expectedClusterMigrations,
   CLUSTER_MIGRATIONS_DIR,

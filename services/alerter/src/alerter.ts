@@ -1,0 +1,467 @@
+import { createHash, randomUUID } from 'node:crypto'
+import {
+  DEFAULT_RULES,
+  alertRule,
+  evaluateRule,
+  signWebhook,
+  type AlertRule,
+  type GroupEvaluation,
+  type WindowCounts,
+} from '@cxpulse/alerting'
+import {
+  alertStates,
+  createClickHouse,
+  insertDefaultRules,
+  listRules,
+  querySurveySums,
+  recordDelivery,
+  recordTransition,
+  tenantsWithRules,
+  tenantsWithSurveys,
+  undeliveredTransitions,
+  type AlertTransitionState,
+  type ClickHouse,
+  type Keyed,
+  type SurveySums,
+} from '@cxpulse/clickhouse'
+import { TOPIC_SPECS, topicNames } from '@cxpulse/contracts'
+import { HttpError, sendJson, sendText, startHttpServer } from '@cxpulse/http'
+import { createIdempotentProducer, createKafka, ensureTopics } from '@cxpulse/kafka'
+import { createLogger, type Logger } from '@cxpulse/logger'
+import type { Kafka, Producer } from 'kafkajs'
+import type { AlerterConfig } from './config.ts'
+
+const MINUTE = 60_000
+
+export interface AlerterDeps {
+  clickhouse?: ClickHouse
+  kafka?: Kafka
+  logger?: Logger
+  /** The evaluation clock (tests drive it); defaults to the wall clock. */
+  now?: () => Date
+  fetch?: typeof fetch
+}
+
+/** What one evaluation did, for logs, the on-demand endpoint and tests. */
+export interface EvaluationSummary {
+  at: string
+  rules: number
+  fired: number
+  resolved: number
+  skipped: { rule_id: string; reason: string }[]
+}
+
+export interface AlerterHandle {
+  readonly port: number
+  readonly instanceId: string
+  /** Evaluates every rule now (as the schedule does). */
+  evaluate(): Promise<EvaluationSummary>
+  stop(): Promise<void>
+}
+
+/** Deterministic id of one incident: every instance names the same incident the same way. */
+export function incidentId(tenantId: string, ruleId: string, group: string, seq: number): string {
+  const h = createHash('sha256').update(`${tenantId}\0${ruleId}\0${group}\0${seq}`).digest('hex')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`
+}
+
+/** Default rules get stable ids per tenant, so concurrent alerters write the same rows. */
+const defaultRuleId = (tenantId: string, index: number) =>
+  incidentId(tenantId, 'default-rule', String(index), 0)
+
+function toCounts(rows: readonly SurveySums[]): WindowCounts {
+  const c: WindowCounts = {
+    n: 0,
+    positive: 0,
+    norm_sum: 0,
+    norm_sum_sq: 0,
+    promoters: 0,
+    passives: 0,
+    detractors: 0,
+    score_sum: 0,
+    score_sum_sq: 0,
+    low_effort: 0,
+  }
+  for (const r of rows) {
+    c.n += r.n
+    c.positive += r.positive
+    c.norm_sum += r.norm_sum
+    c.norm_sum_sq += r.norm_sum_sq
+    c.promoters += r.promoters
+    c.passives += r.passives
+    c.detractors += r.detractors
+    c.score_sum += r.score_sum
+    c.score_sum_sq += r.score_sum_sq
+    c.low_effort += r.low_effort
+  }
+  return c
+}
+
+class SkipRule extends Error {}
+
+export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
+  const log = deps.logger ?? createLogger({ name: 'alerter', level: config.logLevel })
+  const ownsClickHouse = !deps.clickhouse
+  const ch = deps.clickhouse ?? createClickHouse(config.clickhouse)
+  const kafka =
+    deps.kafka ?? createKafka({ brokers: config.brokers, clientId: 'cxpulse-alerter' }, log)
+  const now = deps.now ?? (() => new Date())
+  const doFetch = deps.fetch ?? fetch
+  const instanceId = config.instanceId ?? `alerter-${randomUUID()}`
+  const alertsTopic = topicNames(config.topicPrefix).alerts
+
+  /** Survey sums of one window per group (null = the whole rule without fan-out). */
+  async function windowCounts(rule: AlertRule, from: Date, to: Date) {
+    const kind = rule.metric === 'ces_pct' ? 'ces' : rule.metric
+    const { rows } = await querySurveySums(ch, {
+      tenantId: rule.tenant_id,
+      from,
+      to,
+      filters: rule.filters,
+      kind,
+      ...(kind === 'ces' ? { orientation: rule.orientation } : {}),
+      ...(rule.fan_out ? { groupBy: rule.fan_out, maxGroups: rule.max_groups } : {}),
+    })
+    let usable: Keyed<SurveySums>[] = rows
+    if (rule.metric === 'ces') {
+      // A CES mean never spans two scales.
+      const scaleOf = (r: SurveySums) => `${r.scale_min}-${r.scale_max}`
+      if (rule.scale) usable = rows.filter((r) => scaleOf(r) === rule.scale)
+      else if (new Set(rows.map(scaleOf)).size > 1) {
+        throw new SkipRule('CES responses on several scales; set the rule’s scale')
+      }
+    }
+    const byGroup = new Map<string | null, Keyed<SurveySums>[]>()
+    for (const r of usable) byGroup.set(r.key, [...(byGroup.get(r.key) ?? []), r])
+    return new Map([...byGroup].map(([k, v]) => [k, toCounts(v)]))
+  }
+
+  async function ensureDefaultRules(at: Date): Promise<void> {
+    const withRules = await tenantsWithRules(ch)
+    for (const tenant of await tenantsWithSurveys(ch, new Date(at.getTime() - 8 * 86_400_000))) {
+      if (withRules.has(tenant)) continue
+      await insertDefaultRules(
+        ch,
+        tenant,
+        DEFAULT_RULES.map((rule, i) => ({
+          ruleId: defaultRuleId(tenant, i),
+          rule: JSON.stringify(rule),
+        })),
+      )
+      log.info({ tenant, rules: DEFAULT_RULES.length }, 'default alert rules created')
+    }
+  }
+
+  function payloadOf(
+    rule: AlertRule,
+    g: GroupEvaluation,
+    state: AlertTransitionState,
+    alertId: string,
+    at: Date,
+    windows: { current: [Date, Date]; baseline: [Date, Date] },
+  ) {
+    const fig = (f: GroupEvaluation['comparison']['current'], [from, to]: [Date, Date]) => ({
+      ...f,
+      from: from.toISOString(),
+      to: to.toISOString(),
+    })
+    return {
+      alert_id: alertId,
+      tenant_id: rule.tenant_id,
+      rule_id: rule.rule_id,
+      rule_name: rule.name,
+      metric: rule.metric,
+      filters: rule.filters,
+      dimension: rule.fan_out,
+      dimension_value: g.group,
+      state,
+      at: at.toISOString(),
+      current: fig(g.comparison.current, windows.current),
+      baseline: fig(g.comparison.baseline, windows.baseline),
+      drop: g.comparison.drop,
+      p_value: g.comparison.pValue,
+      p_value_adjusted: g.adjustedP,
+      significance: rule.significance,
+      min_drop: rule.min_drop,
+      min_n: rule.min_n,
+    }
+  }
+
+  let producer: Producer | undefined
+
+  async function deliverWebhook(rule: AlertRule | undefined, tenantId: string, body: string) {
+    const url = rule?.webhook_url
+    if (!url) return undefined
+    const secret = config.webhookSecrets[tenantId]
+    if (!secret)
+      return {
+        outcome: 'dead_letter' as const,
+        attempts: 0,
+        detail: 'no webhook secret configured for the tenant',
+      }
+    let detail = ''
+    for (let attempt = 1; attempt <= config.webhookAttempts; attempt++) {
+      const timestamp = Math.floor(Date.now() / 1000)
+      try {
+        const res = await doFetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-cxpulse-timestamp': String(timestamp),
+            'x-cxpulse-signature': signWebhook(secret, timestamp, body),
+            'x-cxpulse-delivery': `${JSON.parse(body).alert_id}:${JSON.parse(body).state}`,
+          },
+          body,
+          signal: AbortSignal.timeout(config.webhookTimeoutMs),
+        })
+        await res.text().catch(() => '')
+        if (res.ok)
+          return { outcome: 'delivered' as const, attempts: attempt, detail: `HTTP ${res.status}` }
+        detail = `HTTP ${res.status}`
+      } catch (error) {
+        detail = (error as Error).message
+      }
+      if (attempt < config.webhookAttempts) {
+        await new Promise((r) => setTimeout(r, config.webhookBackoffMs * 2 ** (attempt - 1)))
+      }
+    }
+    return { outcome: 'dead_letter' as const, attempts: config.webhookAttempts, detail }
+  }
+
+  /** Kafka first (the durable feed), then the webhook; each outcome is recorded. */
+  async function deliver(
+    tenantId: string,
+    alertId: string,
+    state: AlertTransitionState,
+    body: string,
+    rule: AlertRule | undefined,
+  ): Promise<void> {
+    await producer?.send({
+      topic: alertsTopic,
+      messages: [{ key: `${tenantId}:${alertId}`, value: body }],
+    })
+    await recordDelivery(ch, {
+      tenantId,
+      alertId,
+      state,
+      channel: 'kafka',
+      outcome: 'delivered',
+      attempts: 1,
+      detail: '',
+    })
+    const hook = await deliverWebhook(rule, tenantId, body)
+    if (hook) {
+      await recordDelivery(ch, { tenantId, alertId, state, channel: 'webhook', ...hook })
+      if (hook.outcome === 'dead_letter') {
+        log.warn(
+          {
+            tenant: tenantId,
+            alert_id: alertId,
+            state,
+            attempts: hook.attempts,
+            detail: hook.detail,
+          },
+          'webhook dead-lettered',
+        )
+      }
+    }
+  }
+
+  async function evaluateOne(rule: AlertRule, at: Date, summary: EvaluationSummary) {
+    const cw = rule.current_window_minutes * MINUTE
+    const bw = rule.baseline_window_minutes * MINUTE
+    const windows = {
+      current: [new Date(at.getTime() - cw), at] as [Date, Date],
+      baseline: [new Date(at.getTime() - cw - bw), new Date(at.getTime() - cw)] as [Date, Date],
+    }
+    const [current, baseline] = await Promise.all([
+      windowCounts(rule, ...windows.current),
+      windowCounts(rule, ...windows.baseline),
+    ])
+    const states = await alertStates(ch, rule.tenant_id, rule.rule_id)
+    const firing = new Set(
+      [...states].filter(([, s]) => s.state === 'firing').map(([g]) => (rule.fan_out ? g : null)),
+    )
+    const counts = new Map<string | null, { current: WindowCounts; baseline: WindowCounts }>()
+    const empty = toCounts([])
+    for (const g of new Set([...current.keys(), ...baseline.keys()])) {
+      counts.set(g, { current: current.get(g) ?? empty, baseline: baseline.get(g) ?? empty })
+    }
+    for (const g of evaluateRule(rule, counts, firing)) {
+      if (g.decision === 'stay') continue
+      const groupKey = g.group ?? ''
+      const last = states.get(groupKey)
+      const state: AlertTransitionState = g.decision === 'fire' ? 'firing' : 'resolved'
+      const seq = g.decision === 'fire' ? (last?.incidentSeq ?? 0) + 1 : (last?.incidentSeq ?? 1)
+      const alertId = incidentId(rule.tenant_id, rule.rule_id, groupKey, seq)
+      const body = JSON.stringify(payloadOf(rule, g, state, alertId, at, windows))
+      const writer = await recordTransition(ch, {
+        tenantId: rule.tenant_id,
+        ruleId: rule.rule_id,
+        groupKey,
+        incidentSeq: seq,
+        state,
+        alertId,
+        at,
+        evaluator: instanceId,
+        payload: body,
+      })
+      if (writer !== instanceId) {
+        log.debug(
+          { rule: rule.rule_id, group: groupKey, seq, state, writer },
+          'transition recorded by another instance',
+        )
+        continue
+      }
+      if (state === 'firing') summary.fired++
+      else summary.resolved++
+      log.warn(
+        {
+          tenant: rule.tenant_id,
+          rule: rule.rule_id,
+          metric: rule.metric,
+          group: groupKey,
+          state,
+          drop: g.comparison.drop,
+          p: g.adjustedP,
+        },
+        state === 'firing' ? 'alert firing' : 'alert resolved',
+      )
+      await deliver(rule.tenant_id, alertId, state, body, rule)
+    }
+  }
+
+  let evaluating: Promise<EvaluationSummary> | undefined
+
+  /** Evaluates every enabled rule once; concurrent calls share one run. */
+  function evaluate(): Promise<EvaluationSummary> {
+    evaluating ??= (async () => {
+      // Minute-aligned windows read the minute rollups rather than the raw table.
+      const at = new Date(Math.floor(now().getTime() / MINUTE) * MINUTE)
+      const summary: EvaluationSummary = {
+        at: at.toISOString(),
+        rules: 0,
+        fired: 0,
+        resolved: 0,
+        skipped: [],
+      }
+      await ensureDefaultRules(at)
+      const rules = await listRules(ch)
+      for (const stored of rules) {
+        const parsed = alertRule.safeParse({
+          ...JSON.parse(stored.rule),
+          rule_id: stored.rule_id,
+          tenant_id: stored.tenant_id,
+          updated_at: stored.updated_at,
+        })
+        if (!parsed.success) {
+          summary.skipped.push({ rule_id: stored.rule_id, reason: 'stored rule no longer valid' })
+          continue
+        }
+        if (!parsed.data.enabled) continue
+        summary.rules++
+        try {
+          await evaluateOne(parsed.data, at, summary)
+        } catch (error) {
+          if (!(error instanceof SkipRule)) throw error
+          summary.skipped.push({ rule_id: stored.rule_id, reason: error.message })
+        }
+      }
+      // A writer that died between recording and delivering: deliver its transitions now.
+      const stale = await undeliveredTransitions(
+        ch,
+        new Date(at.getTime() - Math.max(2 * MINUTE, 2 * config.intervalMs)),
+      )
+      for (const t of stale) {
+        const rule = rules.find((r) => JSON.parse(t.payload).rule_id === r.rule_id)
+        const parsed = rule
+          ? alertRule.safeParse({
+              ...JSON.parse(rule.rule),
+              rule_id: rule.rule_id,
+              tenant_id: rule.tenant_id,
+              updated_at: rule.updated_at,
+            })
+          : undefined
+        log.warn(
+          { tenant: t.tenant_id, alert_id: t.alert_id, state: t.state },
+          'delivering an alert its writer did not deliver',
+        )
+        await deliver(
+          t.tenant_id,
+          t.alert_id,
+          t.state,
+          t.payload,
+          parsed?.success ? parsed.data : undefined,
+        )
+      }
+      return summary
+    })().finally(() => {
+      evaluating = undefined
+    })
+    return evaluating
+  }
+
+  async function start(): Promise<AlerterHandle> {
+    await ensureTopics(
+      kafka,
+      TOPIC_SPECS(config.topicPrefix).filter((t) => t.topic === alertsTopic),
+    )
+    producer = createIdempotentProducer(kafka)
+    await producer.connect()
+    let stopped = false
+    const http = await startHttpServer({
+      host: config.host,
+      port: config.port,
+      log,
+      handle: async (req, res) => {
+        const path = new URL(req.url ?? '/', 'http://localhost').pathname
+        if (path === '/healthz') {
+          sendText(res, 200, 'ok\n')
+          return { route: path, status: 200 }
+        }
+        if (path === '/readyz') {
+          const ok = !stopped && (await ch.client.ping()).success
+          sendText(res, ok ? 200 : 503, ok ? 'ready\n' : 'not ready\n')
+          return { route: path, status: ok ? 200 : 503 }
+        }
+        if (path === '/evaluate') {
+          if (req.method !== 'POST')
+            throw new HttpError(405, 'method_not_allowed', 'use POST', undefined, { allow: 'POST' })
+          sendJson(res, 200, await evaluate())
+          return { route: path, status: 200 }
+        }
+        sendJson(res, 404, { error: 'not_found', message: 'no such route' })
+        return { route: 'other', status: 404 }
+      },
+    })
+    let timer: NodeJS.Timeout | undefined
+    const tick = () => {
+      evaluate()
+        .then((s) => log.info(s, 'rules evaluated'))
+        .catch((error: unknown) =>
+          log.error({ err: error }, 'evaluation failed; retrying next interval'),
+        )
+        .finally(() => {
+          if (!stopped) timer = setTimeout(tick, config.intervalMs)
+        })
+    }
+    timer = setTimeout(tick, 0)
+    log.info({ port: http.port, intervalMs: config.intervalMs, instanceId }, 'alerter started')
+    return {
+      port: http.port,
+      instanceId,
+      evaluate,
+      async stop() {
+        if (stopped) return
+        stopped = true
+        clearTimeout(timer)
+        await evaluating?.catch(() => undefined)
+        await http.close(Date.now() + 5_000)
+        await producer?.disconnect()
+        if (ownsClickHouse) await ch.close()
+      },
+    }
+  }
+
+  return { start, evaluate, instanceId }
+}
