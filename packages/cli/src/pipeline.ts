@@ -1,3 +1,4 @@
+import { createAlerter, type AlerterHandle } from '@cxpulse/alerter'
 import type { KeyStore } from '@cxpulse/auth'
 import type { ClickHouse } from '@cxpulse/clickhouse'
 import { createKafka } from '@cxpulse/kafka'
@@ -22,18 +23,24 @@ export interface PipelineOptions {
   /** Processor batch wait: small for a lively demo, larger for throughput. */
   batchMaxWaitMs?: number
   sessionTimeoutMs?: number
+  /** How often the alerter evaluates every rule (default one minute); 0 runs no alerter. */
+  alertIntervalMs?: number
+  /** Per-tenant webhook signing secrets for alert deliveries. */
+  webhookSecrets?: Record<string, string>
+  alerterPort?: number
 }
 
 export interface Pipeline {
   ingest: IngestHandle
   processor: ProcessorHandle
   query: QueryHandle
-  /** Stops ingest first (so nothing new is accepted), then the processor, then the query API. */
+  alerter?: AlerterHandle
+  /** Stops ingest first (so nothing new is accepted), then the processor, the alerter, the query API. */
   stop(): Promise<void>
 }
 
 /**
- * Ingest, processor and query in one process over one ClickHouse client. This is the one
+ * Ingest, processor, query and alerter in one process over one ClickHouse client. This is the one
  * composition point: the embedded engine allows a single owner of its data directory, so
  * locally every service must share this process; in production each runs alone (`main.ts`).
  */
@@ -93,15 +100,37 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       { clickhouse: o.clickhouse, keys: o.keys, logger: o.logger.child({ service: 'query' }) },
     ).start()
     started.push(query)
+    const alerter =
+      o.alertIntervalMs === 0
+        ? undefined
+        : await createAlerter(
+            {
+              brokers: o.brokers,
+              clickhouse: { database: o.clickhouse.database, dataDir: '' },
+              logLevel: o.logger.level,
+              topicPrefix,
+              intervalMs: o.alertIntervalMs ?? 60_000,
+              webhookSecrets: o.webhookSecrets ?? {},
+              webhookAttempts: 5,
+              webhookTimeoutMs: 5_000,
+              webhookBackoffMs: 500,
+              host,
+              port: o.alerterPort ?? 0,
+            },
+            { clickhouse: o.clickhouse, kafka, logger: o.logger.child({ service: 'alerter' }) },
+          ).start()
+    if (alerter) started.push(alerter)
     let stopping: Promise<void> | undefined
     return {
       ingest,
       processor,
       query,
+      ...(alerter ? { alerter } : {}),
       stop() {
         stopping ??= (async () => {
           await ingest.stop()
           await processor.stop()
+          await alerter?.stop()
           await query.stop()
         })()
         return stopping

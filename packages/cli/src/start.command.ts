@@ -13,7 +13,7 @@ export const startHelp = `Usage: cxpulse start [options]
 
 Runs the whole pipeline in one process: a local Apache Kafka broker and the embedded
 ClickHouse engine (or the ones named by KAFKA_BROKERS / CLICKHOUSE_URL), then ingest,
-processor and query API, and a simulator sending realistic traffic. Prints the dashboard URL
+processor, query API and alerter, and a simulator sending realistic traffic. Prints the dashboard URL
 and an API key. Ctrl-C stops everything cleanly; data stays in the data dir between runs.
 
 Options:

@@ -1,2 +1,3 @@
 export { HttpError, sendJson, sendText, startHttpServer } from './server.ts'
+export { readJsonBody } from './body.ts'
 export type { HttpServer, RouteOutcome, HttpServerOptions } from './server.ts'

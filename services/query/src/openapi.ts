@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { alertRuleInput } from '@cxpulse/alerting'
 import { DIMENSIONS } from '@cxpulse/clickhouse'
 import { METRICS } from '@cxpulse/metrics'
 import type { QueryLimits } from './config.ts'
@@ -137,6 +138,87 @@ export function buildOpenApi(limits: QueryLimits) {
                 'the data needs a choice the query did not make (CES scale, CLV currency)',
             },
           },
+        },
+      },
+      ...alertPaths(),
+    },
+  }
+}
+
+/** /v1/alert-rules (CRUD, bodies validated by the alerting package's schema) and /v1/alerts. */
+function alertPaths() {
+  const rule = z.toJSONSchema(alertRuleInput, { io: 'input', unrepresentable: 'any' })
+  const json = (schema: unknown) => ({ 'application/json': { schema } })
+  const error = (description: string) => ({
+    description,
+    content: json({ $ref: '#/components/schemas/Error' }),
+  })
+  const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }
+  return {
+    '/v1/alert-rules': {
+      get: {
+        summary: 'The tenant’s alert rules',
+        responses: { '200': { description: '{rules: [...]}' } },
+      },
+      post: {
+        summary: 'Create an alert rule (unset fields take their defaults)',
+        requestBody: { required: true, content: json(rule) },
+        responses: {
+          '201': { description: 'the stored rule with rule_id and updated_at' },
+          '400': error('invalid rule; errors[].path names each bad field'),
+          '409': error('the tenant has the most rules allowed'),
+          '413': error('body too large'),
+          '415': error('not application/json'),
+        },
+      },
+    },
+    '/v1/alert-rules/{id}': {
+      parameters: [id],
+      get: {
+        summary: 'One rule',
+        responses: {
+          '200': { description: 'the rule' },
+          '404': error('no such rule for this tenant'),
+        },
+      },
+      put: {
+        summary: 'Replace a rule',
+        requestBody: { required: true, content: json(rule) },
+        responses: {
+          '200': { description: 'the stored rule' },
+          '400': error('invalid rule'),
+          '404': error('no such rule for this tenant'),
+        },
+      },
+      delete: {
+        summary: 'Delete a rule',
+        responses: {
+          '204': { description: 'deleted' },
+          '404': error('no such rule for this tenant'),
+        },
+      },
+    },
+    '/v1/alerts': {
+      get: {
+        summary: 'The tenant’s incidents, newest first',
+        parameters: [
+          {
+            name: 'state',
+            in: 'query',
+            schema: { type: 'string', enum: ['firing', 'resolved', 'all'], default: 'all' },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              '{alerts: [{alert_id, rule_id, rule_name, metric, dimension, dimension_value, state, fired_at, resolved_at, current: {value, n, ci95, from, to}, baseline: {…}, drop, p_value}]}',
+          },
+          '400': error('invalid parameter'),
         },
       },
     },

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '@cxpulse/logger'
 import { Counter, Histogram, Registry } from 'prom-client'
 import type { QueryConfig } from './config.ts'
 import { buildOpenApi } from './openapi.ts'
+import { alertRulesRoute, alertsRoute } from './alerts.routes.ts'
 import { getMetric, listMetrics } from './query.routes.ts'
 
 export interface QueryDeps {
@@ -51,6 +52,17 @@ export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
     ): Promise<RouteOutcome> {
       const url = new URL(req.url ?? '/', 'http://localhost')
       const path = url.pathname
+      // Alert rules take writes; every other route is read-only.
+      const rules = /^\/v1\/alert-rules(?:\/([^/]+))?$/.exec(path)
+      if (rules) {
+        let id: string | undefined
+        try {
+          id = rules[1] === undefined ? undefined : decodeURIComponent(rules[1])
+        } catch {
+          throw new HttpError(404, 'unknown_rule', 'no such alert rule')
+        }
+        return alertRulesRoute(req, res, routeDeps, id)
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         throw new HttpError(405, 'method_not_allowed', 'use GET', undefined, { allow: 'GET' })
       }
@@ -72,6 +84,7 @@ export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
         return { route: path, status: 200 }
       }
       if (path === '/v1/metrics') return listMetrics(res)
+      if (path === '/v1/alerts') return alertsRoute(req, res, routeDeps, url.searchParams)
       const m = /^\/v1\/metrics\/([^/]+)$/.exec(path)
       if (m) return getMetric(req, res, routeDeps, decodeURIComponent(m[1] ?? ''), url.searchParams)
       sendJson(res, 404, { error: 'not_found', message: 'no such route' })
