@@ -21,7 +21,8 @@ export const reliabilityRow = z.object({
   counted: z.number().int().nonnegative().nullable(),
   lost: z.number().int().nonnegative().nullable(),
   duplicated: z.number().int().nonnegative().nullable(),
-  verdict: z.enum(['pass', 'fail']),
+  /** 'unverified': the check could not run here (named in notes); never counted as a pass. */
+  verdict: z.enum(['pass', 'fail', 'unverified']),
   notes: z.string().default(''),
   test: z.string(),
   recordedAt: z.string(),

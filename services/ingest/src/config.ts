@@ -21,6 +21,9 @@ export const ingestEnv = z
     /** Sustained events per second per tenant, and the burst a tenant may send at once. */
     INGEST_RATE_PER_SEC: z.coerce.number().positive().default(1000),
     INGEST_RATE_BURST: int(1, 10_000_000, 5000),
+    /** Optional per-API-key bucket, so one noisy or leaked key cannot use up its tenant's rate. */
+    INGEST_KEY_RATE_PER_SEC: z.coerce.number().positive().optional(),
+    INGEST_KEY_RATE_BURST: int(1, 10_000_000, 5000),
     /** Bounds on work waiting for broker acks; beyond them ingest answers 503 + Retry-After. */
     INGEST_MAX_INFLIGHT_BYTES: int(1024, 1024 * 1024 * 1024, 32 * 1024 * 1024),
     INGEST_MAX_INFLIGHT_REQUESTS: int(1, 100_000, 256),
@@ -44,6 +47,9 @@ export interface IngestConfig {
   maxFutureMs: number
   ratePerSec: number
   rateBurst: number
+  /** Per-key limit on top of the tenant's; unset = keys share the tenant's bucket only. */
+  keyRatePerSec?: number
+  keyRateBurst?: number
   maxInflightBytes: number
   maxInflightRequests: number
   produceTimeoutMs: number
@@ -110,6 +116,9 @@ export function loadIngestConfig(
     maxFutureMs: e.INGEST_MAX_FUTURE_MS,
     ratePerSec: e.INGEST_RATE_PER_SEC,
     rateBurst: e.INGEST_RATE_BURST,
+    ...(e.INGEST_KEY_RATE_PER_SEC
+      ? { keyRatePerSec: e.INGEST_KEY_RATE_PER_SEC, keyRateBurst: e.INGEST_KEY_RATE_BURST }
+      : {}),
     maxInflightBytes: e.INGEST_MAX_INFLIGHT_BYTES,
     maxInflightRequests: e.INGEST_MAX_INFLIGHT_REQUESTS,
     produceTimeoutMs: e.INGEST_PRODUCE_TIMEOUT_MS,

@@ -15,12 +15,14 @@ import type { Logger } from '@cxpulse/logger'
 import { BodyError, bodyFormat, parseBody, readBody } from './body.ts'
 import type { IngestMetrics } from './ingest.metrics.ts'
 import { ProduceError, type BoundedProducer } from './producer.ts'
-import type { TenantRateLimiter } from './rate-limit.ts'
+import type { RateLimiter } from './rate-limit.ts'
 
 export interface EventsRouteDeps {
   keys: KeyStore
   producer: BoundedProducer
-  limiter: TenantRateLimiter
+  limiter: RateLimiter
+  /** Per API key, checked before the tenant's bucket. */
+  keyLimiter?: RateLimiter
   metrics: IngestMetrics
   topics: TopicNames
   limits: { maxBodyBytes: number; maxEvents: number; maxFutureMs: number }
@@ -138,11 +140,13 @@ export async function handleEvents(
     throw error
   }
 
-  const limited = deps.limiter.take(auth.tenantId, items.length)
+  const keyLimited = deps.keyLimiter?.take(auth.keyId, items.length) ?? { ok: true }
+  const limited = keyLimited.ok ? deps.limiter.take(auth.tenantId, items.length) : keyLimited
   if (!limited.ok) {
     deps.metrics.rejected.inc({ reason: 'rate_limited' }, items.length)
+    const which = keyLimited.ok ? 'tenant' : 'API key'
     return {
-      ...fail(res, 429, 'rate_limited', 'tenant rate limit exceeded', {
+      ...fail(res, 429, 'rate_limited', `${which} rate limit exceeded`, {
         headers: { 'retry-after': String(limited.retryAfterSec) },
       }),
       ...who,

@@ -10,7 +10,7 @@ import { createIngestMetrics } from './ingest.metrics.ts'
 import { handleEvents, type Outcome } from './ingest.routes.ts'
 import { buildOpenApi } from './openapi.ts'
 import { BoundedProducer } from './producer.ts'
-import { TenantRateLimiter } from './rate-limit.ts'
+import { RateLimiter } from './rate-limit.ts'
 
 export interface IngestDeps {
   kafka?: Kafka
@@ -41,7 +41,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}) {
     },
     metrics,
   )
-  const limiter = new TenantRateLimiter(config.ratePerSec, config.rateBurst)
+  const limiter = new RateLimiter(config.ratePerSec, config.rateBurst)
+  const keyLimiter = config.keyRatePerSec
+    ? new RateLimiter(config.keyRatePerSec, config.keyRateBurst ?? config.rateBurst)
+    : undefined
   const openapi = JSON.stringify(buildOpenApi(config))
 
   async function start(): Promise<IngestHandle> {
@@ -74,6 +77,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}) {
       keys,
       producer,
       limiter,
+      ...(keyLimiter ? { keyLimiter } : {}),
       metrics,
       topics,
       limits: config,

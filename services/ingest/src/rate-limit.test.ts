@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { TenantRateLimiter } from './rate-limit.ts'
+import { RateLimiter } from './rate-limit.ts'
 
-describe('TenantRateLimiter', () => {
+describe('RateLimiter', () => {
   it('allows a burst, then refills at the rate, per tenant', () => {
     let now = 0
-    const l = new TenantRateLimiter(10, 20, () => now)
+    const l = new RateLimiter(10, 20, () => now)
     expect(l.take('a', 20)).toEqual({ ok: true })
     expect(l.take('a', 1)).toEqual({ ok: false, retryAfterSec: 1 })
     expect(l.take('b', 20)).toEqual({ ok: true })

@@ -1,8 +1,8 @@
 /**
- * Per-tenant token buckets counted in events: `burst` tokens, refilled at `ratePerSec`.
+ * Token buckets counted in events, one per tenant (or per API key): `burst` tokens, refilled at `ratePerSec`.
  * In-memory per ingest instance; behind a load balancer each instance enforces its share.
  */
-export class TenantRateLimiter {
+export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>()
   constructor(
     private readonly ratePerSec: number,
