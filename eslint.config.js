@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     // Scripts and CLIs talk to people through stdout.
-    files: ['scripts/**', 'packages/cli/**', 'packages/local-kafka/src/cli.ts', 'test/bench/**'],
+    files: ['scripts/**', 'packages/cli/**', 'packages/local-kafka/src/cli.ts', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
 )

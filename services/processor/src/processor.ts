@@ -149,6 +149,10 @@ async function startProcessor(
     heartbeatInterval: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3)),
     rebalanceTimeout: Math.max(60_000, config.sessionTimeoutMs),
     maxWaitTimeInMs: config.batchMaxWaitMs,
+    // kafkajs fetches 1 MiB per partition by default (~3k events): every fetch is one insert
+    // round (progress, dedup lookup, insert, progress), so let a fetch fill a whole batch.
+    maxBytesPerPartition: Math.max(2 ** 20, config.batchSize * 2048),
+    maxBytes: Math.max(10 * 2 ** 20, config.batchSize * 2048 * config.concurrency),
     retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
   })
   consumer.on(consumer.events.GROUP_JOIN, (e) => {

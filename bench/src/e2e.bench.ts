@@ -1,0 +1,92 @@
+import { createKafka, ensureTopics } from '@cxpulse/kafka'
+import { createLogger } from '@cxpulse/logger'
+import { report, round, rssSampler, sleep, startBroker, surveyEvent } from './common.ts'
+import { countedSurveys, runLoad, startAllInOne } from './pipeline.ts'
+
+/**
+ * 1. End-to-end throughput: a separate load process posts batched events to the all-in-one
+ *    process for SECONDS; the figure is accepted events / time from the first request until
+ *    the query API counts every one of them. Baseline in the same run: bare kafkajs produce +
+ *    consume of the same number of the same payloads on the same broker.
+ * 5. Memory: peak RSS of the all-in-one process during that run.
+ */
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60)
+const log = createLogger({ name: 'bench', level: 'error' })
+
+const broker = await startBroker()
+try {
+  const pipeline = await startAllInOne(broker.brokers)
+  const rss = rssSampler(pipeline.proc.pid ?? 0)
+  const from = new Date(Date.now() - 2 * 3_600_000)
+  const t0 = performance.now()
+  const load = await runLoad(pipeline, { seconds: SECONDS, connections: 8, batch: 1000 })
+  const loadEnd = performance.now()
+  let counted = 0
+  while (
+    (counted = await countedSurveys(pipeline, from, new Date(Date.now() + 600_000))) < load.accepted
+  ) {
+    await sleep(500)
+  }
+  const visibleSec = (performance.now() - t0) / 1000
+  const peakRss = rss.stop()
+  await pipeline.stop()
+
+  // Baseline: the same payloads through bare kafkajs (produce with acks=all, consume).
+  const kafka = createKafka({ brokers: [broker.brokers], clientId: 'bench-bare' }, log)
+  const topic = 'bench-bare-e2e'
+  await ensureTopics(kafka, [{ topic, numPartitions: 6 }])
+  const consumer = kafka.consumer({ groupId: 'bench-bare-e2e' })
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  let consumed = 0
+  const n = load.accepted
+  const allConsumed = new Promise<void>((done) => {
+    void consumer.run({
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        consumed += batch.messages.length
+        if (consumed >= n) done()
+      },
+    })
+  })
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  await producer.connect()
+  const b0 = performance.now()
+  for (let i = 0; i < n; i += 1000) {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: Math.min(1000, n - i) }, (_, j) => {
+        const e = surveyEvent(i + j)
+        return { key: `demo:${e.customer_id}`, value: JSON.stringify(e) }
+      }),
+    })
+  }
+  await allConsumed
+  const bareSec = (performance.now() - b0) / 1000
+  await producer.disconnect()
+  await consumer.disconnect()
+
+  const e2eRate = load.accepted / visibleSec
+  const bareRate = n / bareSec
+  await report(
+    'e2e',
+    [
+      ['load seconds', round(load.seconds, 1)],
+      ['events accepted (202)', load.accepted],
+      ['events refused (429/503, retried)', load.refused],
+      ['ingest accept rate (events/s)', round(load.accepted / ((loadEnd - t0) / 1000), 0)],
+      ['seconds until all counted by the query API', round(visibleSec, 1)],
+      ['end-to-end (events/s)', round(e2eRate, 0)],
+      ['bare kafkajs produce+consume (events/s)', round(bareRate, 0)],
+      ['peak RSS of the all-in-one process (MiB)', round(peakRss, 0)],
+    ],
+    [
+      { name: 'end-to-end events/s', value: e2eRate, limit: 50_000, kind: 'min' },
+      { name: 'end-to-end / bare kafkajs', value: e2eRate / bareRate, limit: 0.5, kind: 'min' },
+      { name: 'peak RSS MiB', value: peakRss, limit: 1536, kind: 'max' },
+    ],
+  )
+} finally {
+  await broker.stop()
+}

@@ -1,0 +1,125 @@
+import { join } from 'node:path'
+import { z } from 'zod'
+import { createClickHouse, queryRows, runMigrations } from '@cxpulse/clickhouse'
+import { TOPIC_SPECS, topicNames } from '@cxpulse/contracts'
+import { createKafka, ensureTopics } from '@cxpulse/kafka'
+import { createLogger } from '@cxpulse/logger'
+import { createProcessor } from '@cxpulse/processor'
+import { report, round, sleep, startBroker, surveyEvent, tempDir } from './common.ts'
+
+/**
+ * Processor throughput: a topic pre-filled with N enriched survey events, drained into
+ * ClickHouse by the processor (parse, validate, dedup, insert, commit), versus a bare kafkajs
+ * consumer group reading the same topic (the client's ceiling on this machine).
+ */
+const N = Number(process.env['BENCH_PROCESSOR_EVENTS'] ?? 300_000)
+const log = createLogger({ name: 'bench', level: 'error' })
+
+const broker = await startBroker()
+try {
+  const kafka = createKafka({ brokers: [broker.brokers], clientId: 'bench' }, log)
+  const prefix = 'benchproc'
+  await ensureTopics(kafka, TOPIC_SPECS(prefix))
+  const topic = topicNames(prefix).surveys
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  await producer.connect()
+  const receivedAt = new Date().toISOString()
+  let bytes = 0
+  for (let i = 0; i < N; i += 5000) {
+    const messages = Array.from({ length: Math.min(5000, N - i) }, (_, j) => {
+      const e = {
+        ...surveyEvent(i + j),
+        tenant_id: 'bench',
+        received_at: receivedAt,
+        schema_version: 1,
+      }
+      const value = JSON.stringify(e)
+      bytes += value.length
+      return { key: `bench:${e.customer_id}`, value }
+    })
+    await producer.send({ topic, messages, acks: -1 })
+  }
+  await producer.disconnect()
+  console.error(`[processor] ${N} events (${round(bytes / N, 0)} bytes each) in ${topic}`)
+
+  // Baseline: a bare consumer group reads every message.
+  const bare = kafka.consumer({ groupId: 'bench-bare', maxBytes: 50 * 2 ** 20 })
+  await bare.connect()
+  await bare.subscribe({ topic, fromBeginning: true })
+  let consumed = 0
+  const bareStart = performance.now()
+  const bareDone = new Promise<number>((done) => {
+    void bare.run({
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        consumed += batch.messages.length
+        if (consumed >= N) done(performance.now())
+      },
+    })
+  })
+  const bareSec = ((await bareDone) - bareStart) / 1000
+  await bare.disconnect()
+
+  // The processor into an embedded ClickHouse of its own.
+  const dataDir = await tempDir('ch')
+  const ch = createClickHouse({ dataDir: join(dataDir, 'ch'), database: 'bench' })
+  await runMigrations(ch)
+  const count = async () => {
+    const [row] = await queryRows(ch, {
+      name: 'count',
+      sql: `SELECT count() AS n FROM ${ch.table('survey_responses')}`,
+      row: z.object({ n: z.coerce.number() }),
+    })
+    return row?.n ?? 0
+  }
+  const procStart = performance.now()
+  const processor = await createProcessor(
+    {
+      brokers: [broker.brokers],
+      clientId: 'bench-processor',
+      clickhouse: { database: 'bench', dataDir: '' },
+      logLevel: 'error',
+      topicPrefix: prefix,
+      groupId: 'bench-processor',
+      batchSize: Number(process.env['BENCH_PROCESSOR_BATCH'] ?? 5000),
+      batchMaxWaitMs: 200,
+      concurrency: 3,
+      lateHorizonMs: 90 * 86_400_000,
+      dedupWindowMs: 7 * 86_400_000,
+      retryMaxMs: 10_000,
+      sessionTimeoutMs: 30_000,
+      stopTimeoutMs: 15_000,
+      port: 0,
+      host: '127.0.0.1',
+    },
+    { kafka, clickhouse: ch, logger: log },
+  ).start()
+  // Poll the processor's own counter, not ClickHouse: the embedded engine runs one query at a
+  // time, and polling it would slow the processor down.
+  const inserted = async () =>
+    Number(
+      /cxpulse_processor_rows_inserted_total\{table="survey_responses"\} (\d+)/.exec(
+        await processor.metricsText(),
+      )?.[1] ?? 0,
+    )
+  while ((await inserted()) < N) await sleep(100)
+  const procSec = (performance.now() - procStart) / 1000
+  const counted = await count()
+  await processor.stop()
+  await ch.close()
+
+  const bareRate = N / bareSec
+  const procRate = N / procSec
+  await report(
+    'processor',
+    [
+      ['events', N],
+      ['bare kafkajs consume (events/s)', round(bareRate, 0)],
+      ['processor to ClickHouse (events/s)', round(procRate, 0)],
+      ['rows counted', counted],
+    ],
+    [{ name: 'processor / bare consume', value: procRate / bareRate, limit: 0.7, kind: 'min' }],
+  )
+} finally {
+  await broker.stop()
+}
