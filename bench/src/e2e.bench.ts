@@ -21,12 +21,8 @@ try {
   const t0 = performance.now()
   const load = await runLoad(pipeline, { seconds: SECONDS, connections: 8, batch: 1000 })
   const loadEnd = performance.now()
-  let counted = 0
-  while (
-    (counted = await countedSurveys(pipeline, from, new Date(Date.now() + 600_000))) < load.accepted
-  ) {
-    await sleep(500)
-  }
+  const visible = () => countedSurveys(pipeline, from, new Date(Date.now() + 600_000))
+  while ((await visible()) < load.accepted) await sleep(500)
   const visibleSec = (performance.now() - t0) / 1000
   const peakRss = rss.stop()
   await pipeline.stop()
