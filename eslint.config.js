@@ -19,6 +19,22 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard runs in the browser.
+    files: ['services/query/src/dashboard/**/*.js'],
+    languageOptions: {
+      globals: {
+        document: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        URLSearchParams: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
+    },
+  },
+  {
     // Scripts and CLIs talk to people through stdout.
     files: ['scripts/**', 'packages/cli/**', 'packages/local-kafka/src/cli.ts', 'bench/**'],
     rules: { 'no-console': 'off' },

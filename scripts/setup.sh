@@ -22,3 +22,16 @@ test -x node_modules/.bin/tsx || { echo "setup: pnpm install failed" >&2; exit 1
 
 echo "setup: fetching Apache Kafka jars (cached after the first time)"
 node_modules/.bin/tsx -e 'import("./packages/local-kafka/src/index.ts").then(m => m.ensureKafkaJars(console.log)).then(d => console.log("setup: Kafka jars in " + d))'
+
+# The dashboard's browser test drives Debian's Chromium (not needed to run cxpulse itself).
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    echo "setup: installing Debian's chromium for the dashboard browser test"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq chromium >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; } ||
+      echo "setup: could not install chromium; the dashboard browser test will fail" >&2
+  else
+    echo "setup: chromium missing (install Debian's chromium as root); the dashboard browser test will fail" >&2
+  fi
+fi

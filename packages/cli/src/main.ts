@@ -4,6 +4,7 @@ import { ConfigError } from '@cxpulse/config'
 import { MigrationError } from '@cxpulse/clickhouse'
 import { LocalKafkaError } from '@cxpulse/local-kafka'
 import { migrateFlags, migrateHelp, runMigrate } from './migrate.command.ts'
+import { runSend, sendFlags, sendHelp, sendOptions } from './send.command.ts'
 import { runStart, startFlags, startHelp, startOptions } from './start.command.ts'
 
 interface Command<S extends z.ZodObject> {
@@ -23,6 +24,13 @@ const commands: Record<string, Command<z.ZodObject>> = {
     flags: startFlags,
     options: startOptions,
     run: runStart as Command<z.ZodObject>['run'],
+  },
+  send: {
+    summary: 'send events from an NDJSON or CSV file to the ingest API',
+    help: sendHelp,
+    flags: sendFlags,
+    options: sendOptions,
+    run: runSend as Command<z.ZodObject>['run'],
   },
   migrate: {
     summary: 'apply ClickHouse migrations',
@@ -55,11 +63,17 @@ async function main(argv: string[]): Promise<number> {
   }
   let values: Record<string, unknown>
   try {
-    values = parseArgs({
+    const parsed = parseArgs({
       args: rest,
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
       strict: true,
-    }).values
+      allowPositionals: true,
+    })
+    // Positional arguments reach the command as `_`; commands that take none refuse them.
+    if (parsed.positionals.length > 0 && !('_' in command.flags.shape)) {
+      throw new Error(`unexpected argument "${parsed.positionals[0]}"`)
+    }
+    values = { ...parsed.values, _: parsed.positionals }
   } catch (error) {
     console.error(`cxpulse ${name}: ${(error as Error).message}\n\n${command.help}`)
     return 2

@@ -63,3 +63,4 @@ export {
   ingestErrorSchema,
 } from './ingest-api.schema.ts'
 export type { IngestResponse, RejectedEvent, IngestError } from './ingest-api.schema.ts'
+export { deterministicUuid } from './ids.ts'

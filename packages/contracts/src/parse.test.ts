@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { enrichEvent, parseEnrichedEvent, parseEvent } from './parse.ts'
+import { deterministicUuid } from './ids.ts'
 import type { FieldError } from './errors.ts'
 
 const NOW = Date.parse('2026-11-20T10:00:00.000Z')
@@ -357,5 +358,14 @@ describe('enriched events', () => {
       ok: false,
       errors: [{ path: 'schema_version' }],
     })
+  })
+})
+
+describe('deterministicUuid', () => {
+  it('derives the same UUID-shaped id from the same parts, another from other parts', () => {
+    const a = deterministicUuid('file.csv', '2', 'row')
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(deterministicUuid('file.csv', '2', 'row')).toBe(a)
+    expect(deterministicUuid('file.csv', '3', 'row')).not.toBe(a)
   })
 })

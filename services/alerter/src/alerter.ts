@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import {
   DEFAULT_RULES,
   alertRule,
@@ -24,7 +24,7 @@ import {
   type Keyed,
   type SurveySums,
 } from '@cxpulse/clickhouse'
-import { TOPIC_SPECS, topicNames } from '@cxpulse/contracts'
+import { TOPIC_SPECS, deterministicUuid, topicNames } from '@cxpulse/contracts'
 import { HttpError, sendJson, sendText, startHttpServer } from '@cxpulse/http'
 import { createIdempotentProducer, createKafka, ensureTopics } from '@cxpulse/kafka'
 import { createLogger, type Logger } from '@cxpulse/logger'
@@ -61,8 +61,7 @@ export interface AlerterHandle {
 
 /** Deterministic id of one incident: every instance names the same incident the same way. */
 export function incidentId(tenantId: string, ruleId: string, group: string, seq: number): string {
-  const h = createHash('sha256').update(`${tenantId}\0${ruleId}\0${group}\0${seq}`).digest('hex')
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`
+  return deterministicUuid(tenantId, ruleId, group, String(seq))
 }
 
 /** Default rules get stable ids per tenant, so concurrent alerters write the same rows. */

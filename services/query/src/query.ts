@@ -6,6 +6,7 @@ import { Counter, Histogram, Registry } from 'prom-client'
 import type { QueryConfig } from './config.ts'
 import { buildOpenApi } from './openapi.ts'
 import { alertRulesRoute, alertsRoute } from './alerts.routes.ts'
+import { isDashboardPath, serveDashboard } from './dashboard.routes.ts'
 import { getMetric, listMetrics } from './query.routes.ts'
 
 export interface QueryDeps {
@@ -83,6 +84,7 @@ export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
         sendText(res, 200, openapi, 'application/json; charset=utf-8')
         return { route: path, status: 200 }
       }
+      if (isDashboardPath(path)) return serveDashboard(res, path)
       if (path === '/v1/metrics') return listMetrics(res)
       if (path === '/v1/alerts') return alertsRoute(req, res, routeDeps, url.searchParams)
       const m = /^\/v1\/metrics\/([^/]+)$/.exec(path)

@@ -1,0 +1,187 @@
+import { execFile, spawnSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { createKeyStore, generateApiKey } from '@cxpulse/auth'
+import { startPipeline, type Pipeline } from '@cxpulse/cli/pipeline'
+import { queryRows, runMigrations } from '@cxpulse/clickhouse'
+import {
+  testClickHouse,
+  testEnvironment,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '@cxpulse/test-support'
+
+/** `cxpulse send` as a user runs it: a real CLI process against a running pipeline. */
+const ROOT = resolve(import.meta.dirname, '../..')
+const CLI = join(ROOT, 'packages/cli/src/main.ts')
+
+describe('cxpulse send', () => {
+  let ch: Awaited<ReturnType<typeof testClickHouse>>
+  let pipeline: Pipeline
+  let dir: string
+  const key = generateApiKey()
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cxpulse-send-'))
+    ch = await testClickHouse()
+    await runMigrations(ch)
+    pipeline = await startPipeline({
+      brokers: testEnvironment().kafka.brokers,
+      clickhouse: ch,
+      keys: createKeyStore([
+        { id: 'k', tenant_id: 'acme', hash: key.hash, scopes: ['ingest', 'query'] },
+      ]),
+      logger: testLogger,
+      topicPrefix: uniqueName('send'),
+      groupId: uniqueName('send-group'),
+      ingestRatePerSec: 1_000_000,
+      alertIntervalMs: 0,
+    })
+  })
+  afterAll(async () => {
+    await pipeline?.stop()
+    await ch?.drop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  // Asynchronous: the pipeline under test runs in this process and must keep answering.
+  function send(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+    return new Promise((done) => {
+      execFile(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          CLI,
+          'send',
+          '--url',
+          pipeline.ingest.url,
+          '--batch-size',
+          '3',
+          ...args,
+        ],
+        { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CXPULSE_API_KEY: key.key } },
+        (error, stdout, stderr) =>
+          done({ code: error ? (error.code as number) : 0, out: stdout, err: stderr }),
+      )
+    })
+  }
+
+  async function landed(): Promise<string[]> {
+    const rows = await queryRows(ch, {
+      name: 'ids',
+      sql: `SELECT toString(event_id) AS id FROM ${ch.table('survey_responses')} WHERE tenant_id = 'acme' ORDER BY id`,
+      row: z.object({ id: z.string() }),
+    })
+    return rows.map((r) => r.id)
+  }
+
+  const at = new Date(Date.now() - 3_600_000).toISOString()
+  const survey = (over: Record<string, unknown>) => ({
+    event_id: randomUUID(),
+    type: 'survey.response',
+    occurred_at: at,
+    customer_id: 'c1',
+    kind: 'csat',
+    score: 4,
+    ...over,
+  })
+
+  it('sends the valid lines of an NDJSON file, reports each invalid line, and counts a re-send once', async () => {
+    const valid = [
+      survey({}),
+      survey({ score: 5, dimensions: { channel: 'chat' } }),
+      survey({ kind: 'nps', score: 9 }),
+    ]
+    const lines = [
+      JSON.stringify(valid[0]),
+      '{"this is": not json',
+      JSON.stringify(survey({ score: 9 })), // CSAT 9 on 1–5
+      JSON.stringify(valid[1]),
+      '',
+      JSON.stringify(survey({ kind: 'nps', score: 9, scale_min: 1, scale_max: 5 })), // NPS is 0–10 only
+      JSON.stringify(valid[2]),
+      JSON.stringify(survey({ occurred_at: new Date(Date.now() + 86_400_000).toISOString() })),
+    ]
+    const file = join(dir, 'events.ndjson')
+    await writeFile(file, lines.join('\n'))
+    const rejectsFile = join(dir, 'rejects.ndjson')
+
+    const first = await send('--rejects-file', rejectsFile, file)
+    expect(first.code, first.err).toBe(1)
+    const summary = first.out.split('\n')
+    expect(summary[0], first.err).toBe('accepted 3, rejected 4')
+    expect(summary.slice(1, 5).map((l) => /line (\d+): (\w+)/.exec(l)?.slice(1))).toEqual([
+      ['2', 'unreadable'],
+      ['3', 'schema'],
+      ['6', 'schema'],
+      ['8', 'too_far_in_future'],
+    ])
+    expect(summary[2]).toMatch(/score/)
+    const rejects = (await readFile(rejectsFile, 'utf8')).trim().split('\n')
+    expect(rejects).toHaveLength(4)
+
+    const want = valid.map((e) => e.event_id).sort()
+    await waitFor('valid events counted', async () =>
+      (await landed()).length >= 3 ? true : undefined,
+    )
+    expect(await landed()).toEqual(want)
+
+    // The same file again: accepted again by ingest, counted once by the processor.
+    const again = await send(file)
+    expect(again.out.split('\n')[0]).toBe('accepted 3, rejected 4')
+    await new Promise((r) => setTimeout(r, 3_000))
+    expect(await landed()).toEqual(want)
+  }, 120_000)
+
+  it('reads CSV with quoted fields and nested dimension columns; ids are stable across re-sends', async () => {
+    const file = join(dir, 'surveys.csv')
+    await writeFile(
+      file,
+      [
+        'type,occurred_at,customer_id,kind,score,dimensions.channel,comment',
+        `survey.response,${at},csv-1,csat,5,chat,"great, thanks"`,
+        `survey.response,${at},csv-2,csat,2,email,"said ""meh""\nover two lines"`,
+        `survey.response,${at},csv-3,csat,seven,email,`,
+        `survey.response,${at},csv-4`,
+      ].join('\n'),
+    )
+    const before = (await landed()).length
+    const r = await send(file)
+    expect(r.out.split('\n')[0]).toBe('accepted 2, rejected 2')
+    expect(r.out).toMatch(/line 5: schema \(score/)
+    expect(r.out).toMatch(/line 6: unreadable \(expected 7 columns, found 3\)/)
+    await waitFor('csv events counted', async () =>
+      (await landed()).length >= before + 2 ? true : undefined,
+    )
+    await send(file)
+    await new Promise((r) => setTimeout(r, 3_000))
+    expect((await landed()).length).toBe(before + 2)
+    const comments = await queryRows(ch, {
+      name: 'comments',
+      sql: `SELECT comment FROM ${ch.table('survey_responses')} WHERE customer_id = 'csv-2'`,
+      row: z.object({ comment: z.string() }),
+    })
+    expect(comments).toEqual([{ comment: 'said "meh"\nover two lines' }])
+  }, 120_000)
+
+  it('explains what is wrong with the command line', () => {
+    const none = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'send'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    })
+    expect(none.status).toBe(2)
+    expect(none.stderr).toMatch(/exactly one FILE/)
+    const help = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'send', '--help'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    })
+    expect(help.status).toBe(0)
+    expect(help.stdout).toMatch(/Usage: cxpulse send/)
+  })
+})
