@@ -170,6 +170,32 @@ describe('cxpulse send', () => {
     expect(comments).toEqual([{ comment: 'said "meh"\nover two lines' }])
   }, 120_000)
 
+  it('cxpulse query prints what the API answers, as JSON and as a table', async () => {
+    const run = (...args: string[]) =>
+      new Promise<{ code: number; out: string }>((done) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', CLI, 'query', '--url', pipeline.query.url, ...args],
+          { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CXPULSE_API_KEY: key.key } },
+          (error, stdout) => done({ code: error ? (error.code as number) : 0, out: stdout }),
+        )
+      })
+    const json = await run('csat', '--from=-1d', '--json')
+    expect(json.code).toBe(0)
+    const body = JSON.parse(json.out) as { n: number; value: number }
+    const csatRows = await queryRows(ch, {
+      name: 'csat',
+      sql: `SELECT count() AS n FROM ${ch.table('survey_responses')} WHERE tenant_id = 'acme' AND kind = 'csat'`,
+      row: z.object({ n: z.coerce.number() }),
+    })
+    expect(body.n).toBe(csatRows[0]!.n)
+    const table = await run('csat', '--from=-1d', '--group-by', 'channel')
+    expect(table.out).toMatch(new RegExp(`value ${body.value} +n ${body.n}`))
+    expect(table.out).toMatch(/chat/)
+    const bad = await run('csat', '--from', 'last week')
+    expect(bad.code).toBe(2)
+  }, 60_000)
+
   it('explains what is wrong with the command line', () => {
     const none = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'send'], {
       cwd: ROOT,

@@ -99,31 +99,35 @@ const studies: { name: string; input: AlertRuleInput; draw: Draw; groups: number
 describe('noise study: no real change, small samples', () => {
   const TRIALS = Number(process.env['ALERT_NOISE_TRIALS'] ?? 4000)
 
-  it.each(studies)('$name: false-alert rate ≤ α', ({ name, input, draw, groups }) => {
-    const rule = alertRule.parse({
-      ...input,
-      rule_id: '00000000-0000-4000-8000-000000000002',
-      tenant_id: 't',
-      updated_at: '2026-11-23T00:00:00.000Z',
-    })
-    const r = rng(20261123 + groups)
-    let falseAlerts = 0
-    for (let t = 0; t < TRIALS; t++) {
-      const counts = new Map<string | null, { current: WindowCounts; baseline: WindowCounts }>()
-      for (let g = 0; g < groups; g++) {
-        // Small current windows (20–60 responses) against a week-sized baseline.
-        const n = 20 + Math.floor(r() * 41)
-        counts.set(groups === 1 ? null : `g${g}`, {
-          current: sample(r, n, draw),
-          baseline: sample(r, 400, draw),
-        })
+  it.each(studies)(
+    '$name: false-alert rate ≤ α',
+    ({ name, input, draw, groups }) => {
+      const rule = alertRule.parse({
+        ...input,
+        rule_id: '00000000-0000-4000-8000-000000000002',
+        tenant_id: 't',
+        updated_at: '2026-11-23T00:00:00.000Z',
+      })
+      const r = rng(20261123 + groups)
+      let falseAlerts = 0
+      for (let t = 0; t < TRIALS; t++) {
+        const counts = new Map<string | null, { current: WindowCounts; baseline: WindowCounts }>()
+        for (let g = 0; g < groups; g++) {
+          // Small current windows (20–60 responses) against a week-sized baseline.
+          const n = 20 + Math.floor(r() * 41)
+          counts.set(groups === 1 ? null : `g${g}`, {
+            current: sample(r, n, draw),
+            baseline: sample(r, 400, draw),
+          })
+        }
+        if (evaluateRule(rule, counts, new Set()).some((e) => e.decision === 'fire')) falseAlerts++
       }
-      if (evaluateRule(rule, counts, new Set()).some((e) => e.decision === 'fire')) falseAlerts++
-    }
-    const rate = falseAlerts / TRIALS
-    console.error(
-      `[noise] ${name}: ${falseAlerts} false alerts in ${TRIALS} evaluations = ${(rate * 100).toFixed(2)} % (α = ${rule.significance * 100} %)`,
-    )
-    expect(rate).toBeLessThanOrEqual(rule.significance)
-  })
+      const rate = falseAlerts / TRIALS
+      console.error(
+        `[noise] ${name}: ${falseAlerts} false alerts in ${TRIALS} evaluations = ${(rate * 100).toFixed(2)} % (α = ${rule.significance * 100} %)`,
+      )
+      expect(rate).toBeLessThanOrEqual(rule.significance)
+    },
+    120_000,
+  )
 })

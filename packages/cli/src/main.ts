@@ -4,6 +4,8 @@ import { ConfigError } from '@cxpulse/config'
 import { MigrationError } from '@cxpulse/clickhouse'
 import { LocalKafkaError } from '@cxpulse/local-kafka'
 import { migrateFlags, migrateHelp, runMigrate } from './migrate.command.ts'
+import { keysFlags, keysHelp, keysOptions, runKeys } from './keys.command.ts'
+import { queryFlags, queryHelp, queryOptions, runQuery } from './query.command.ts'
 import { runSend, sendFlags, sendHelp, sendOptions } from './send.command.ts'
 import { runStart, startFlags, startHelp, startOptions } from './start.command.ts'
 
@@ -31,6 +33,20 @@ const commands: Record<string, Command<z.ZodObject>> = {
     flags: sendFlags,
     options: sendOptions,
     run: runSend as Command<z.ZodObject>['run'],
+  },
+  query: {
+    summary: 'one metric from the query API, as a table or JSON',
+    help: queryHelp,
+    flags: queryFlags,
+    options: queryOptions,
+    run: runQuery as Command<z.ZodObject>['run'],
+  },
+  keys: {
+    summary: 'create, rotate, revoke and list tenant API keys',
+    help: keysHelp,
+    flags: keysFlags,
+    options: keysOptions,
+    run: runKeys as Command<z.ZodObject>['run'],
   },
   migrate: {
     summary: 'apply ClickHouse migrations',
