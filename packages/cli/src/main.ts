@@ -4,9 +4,11 @@ import { ConfigError } from '@cxpulse/config'
 import { MigrationError } from '@cxpulse/clickhouse'
 import { LocalKafkaError } from '@cxpulse/local-kafka'
 import { migrateFlags, migrateHelp, runMigrate } from './migrate.command.ts'
+import { importFlags, importHelp, importOptions, runImport } from './import.command.ts'
 import { keysFlags, keysHelp, keysOptions, runKeys } from './keys.command.ts'
 import { queryFlags, queryHelp, queryOptions, runQuery } from './query.command.ts'
 import { runSend, sendFlags, sendHelp, sendOptions } from './send.command.ts'
+import { runSimulate, simulateFlags, simulateHelp, simulateOptions } from './simulate.command.ts'
 import { runStart, startFlags, startHelp, startOptions } from './start.command.ts'
 
 interface Command<S extends z.ZodObject> {
@@ -33,6 +35,20 @@ const commands: Record<string, Command<z.ZodObject>> = {
     flags: sendFlags,
     options: sendOptions,
     run: runSend as Command<z.ZodObject>['run'],
+  },
+  import: {
+    summary: 'import historical surveys from a CSV with a column mapping (idempotent)',
+    help: importHelp,
+    flags: importFlags,
+    options: importOptions,
+    run: runImport as Command<z.ZodObject>['run'],
+  },
+  simulate: {
+    summary: 'send realistic simulated traffic (optionally with an incident)',
+    help: simulateHelp,
+    flags: simulateFlags,
+    options: simulateOptions,
+    run: runSimulate as Command<z.ZodObject>['run'],
   },
   query: {
     summary: 'one metric from the query API, as a table or JSON',

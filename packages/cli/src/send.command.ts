@@ -49,7 +49,7 @@ interface LineRejection {
   errors: { path: string; message: string }[]
 }
 
-function progress(total: number) {
+function progress(command: string, total: number) {
   const started = Date.now()
   let last = 0
   const tty = process.stderr.isTTY
@@ -65,22 +65,50 @@ function progress(total: number) {
         `\r[${bar}] ${pct}% ${done}/${total} events ${rate}/s${final ? '\n' : ''}`,
       )
     } else {
-      process.stderr.write(`send: ${done}/${total} events (${pct}%), ${rate}/s\n`)
+      process.stderr.write(`${command}: ${done}/${total} events (${pct}%), ${rate}/s\n`)
     }
   }
 }
 
 export async function runSend(flags: z.output<typeof sendFlags>): Promise<number> {
   const file = resolve(flags._[0]!)
-  const key = flags.key ?? process.env['CXPULSE_API_KEY']
-  if (!key) {
-    console.error('cxpulse send: give --key or set CXPULSE_API_KEY')
-    return 2
-  }
   const text = await readFile(file, 'utf8')
   const format = flags.format ?? (file.toLowerCase().endsWith('.csv') ? 'csv' : 'ndjson')
-  const records: SourceRecord[] = format === 'csv' ? csvRecords(text) : ndjsonRecords(text)
+  const records = (format === 'csv' ? csvRecords(text) : ndjsonRecords(text)).map((r) =>
+    // A record without an id gets one from its file, line and content: re-sends count once.
+    r.value && typeof r.value === 'object' && !Array.isArray(r.value) && !('event_id' in r.value)
+      ? {
+          ...r,
+          value: {
+            ...(r.value as object),
+            event_id: deterministicUuid(file, String(r.line), JSON.stringify(r.value)),
+          },
+        }
+      : r,
+  )
+  return deliverRecords('send', records, {
+    url: flags.url,
+    key: flags.key,
+    batchSize: flags['batch-size'],
+    rejectsFile: flags['rejects-file'],
+  })
+}
 
+/**
+ * Validates records as events, sends the valid ones through the SDK (batches, retries that
+ * keep ids), shows progress, and prints "accepted N, rejected M" with each rejected line.
+ * Returns the exit code: 1 when anything was rejected or could not be sent.
+ */
+export async function deliverRecords(
+  command: string,
+  records: readonly SourceRecord[],
+  o: { url: string; key: string | undefined; batchSize: number; rejectsFile: string | undefined },
+): Promise<number> {
+  const key = o.key ?? process.env['CXPULSE_API_KEY']
+  if (!key) {
+    console.error(`cxpulse ${command}: give --key or set CXPULSE_API_KEY`)
+    return 2
+  }
   const rejections: LineRejection[] = []
   const lineOf = new Map<string, number>()
   const events: CxEventInput[] = []
@@ -94,16 +122,9 @@ export async function runSend(flags: z.output<typeof sendFlags>): Promise<number
       })
       continue
     }
-    const withId =
-      r.value && typeof r.value === 'object' && !Array.isArray(r.value) && !('event_id' in r.value)
-        ? {
-            ...(r.value as object),
-            event_id: deterministicUuid(file, String(r.line), JSON.stringify(r.value)),
-          }
-        : r.value
-    const parsed = parseEvent(withId)
+    const parsed = parseEvent(r.value)
     if (!parsed.ok) {
-      const id = (withId as { event_id?: unknown })?.event_id
+      const id = (r.value as { event_id?: unknown })?.event_id
       rejections.push({
         line: r.line,
         event_id: typeof id === 'string' ? id : null,
@@ -113,11 +134,11 @@ export async function runSend(flags: z.output<typeof sendFlags>): Promise<number
       continue
     }
     lineOf.set(parsed.event.event_id, r.line)
-    events.push(withId as CxEventInput)
+    events.push(r.value as CxEventInput)
   }
 
-  const client = createCxClient({ url: flags.url, apiKey: key, batchSize: flags['batch-size'] })
-  const show = progress(events.length)
+  const client = createCxClient({ url: o.url, apiKey: key, batchSize: o.batchSize })
+  const show = progress(command, events.length)
   let accepted = 0
   const toLine = (x: Rejection): LineRejection => ({
     line: (x.event_id && lineOf.get(x.event_id)) || 0,
@@ -127,8 +148,8 @@ export async function runSend(flags: z.output<typeof sendFlags>): Promise<number
   })
   let failure: string | undefined
   let sent = 0
-  for (let i = 0; i < events.length; i += flags['batch-size']) {
-    const batch = events.slice(i, i + flags['batch-size'])
+  for (let i = 0; i < events.length; i += o.batchSize) {
+    const batch = events.slice(i, i + o.batchSize)
     try {
       const result = await client.send(batch)
       accepted += result.accepted.length
@@ -148,19 +169,20 @@ export async function runSend(flags: z.output<typeof sendFlags>): Promise<number
     const detail = r.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ')
     console.log(`  line ${r.line}: ${r.reason}${detail ? ` (${detail})` : ''}`)
   }
-  if (rejections.length > 20)
+  if (rejections.length > 20) {
     console.log(
-      `  … ${rejections.length - 20} more${flags['rejects-file'] ? '' : ' (--rejects-file to keep them all)'}`,
+      `  … ${rejections.length - 20} more${o.rejectsFile ? '' : ' (--rejects-file to keep them all)'}`,
     )
-  if (flags['rejects-file']) {
+  }
+  if (o.rejectsFile) {
     await writeFile(
-      flags['rejects-file'],
+      o.rejectsFile,
       rejections.map((r) => JSON.stringify(r)).join('\n') + (rejections.length ? '\n' : ''),
     )
   }
   if (failure) {
     console.error(
-      `cxpulse send: stopped: ${failure}; ${events.length - sent} events not sent (send the file again: ids are stable)`,
+      `cxpulse ${command}: stopped: ${failure}; ${events.length - sent} events not sent (run it again: ids are stable)`,
     )
     return 1
   }

@@ -20,7 +20,7 @@ import {
 const ROOT = resolve(import.meta.dirname, '../..')
 const CLI = join(ROOT, 'packages/cli/src/main.ts')
 
-describe('cxpulse send', () => {
+describe('the cxpulse CLI against a running pipeline', () => {
   let ch: Awaited<ReturnType<typeof testClickHouse>>
   let pipeline: Pipeline
   let dir: string
@@ -193,6 +193,81 @@ describe('cxpulse send', () => {
     expect(table.out).toMatch(new RegExp(`value ${body.value} +n ${body.n}`))
     expect(table.out).toMatch(/chat/)
     const bad = await run('csat', '--from', 'last week')
+    expect(bad.code).toBe(2)
+  }, 60_000)
+
+  function cli(
+    command: string,
+    ...args: string[]
+  ): Promise<{ code: number; out: string; err: string }> {
+    return new Promise((done) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', CLI, command, '--url', pipeline.ingest.url, ...args],
+        { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CXPULSE_API_KEY: key.key } },
+        (error, stdout, stderr) =>
+          done({ code: error ? (error.code as number) : 0, out: stdout, err: stderr }),
+      )
+    })
+  }
+
+  it('cxpulse import maps CSV columns to surveys and counts a re-run once', async () => {
+    const file = join(dir, 'export.csv')
+    await writeFile(
+      file,
+      [
+        'response_id,rating,answered_at,email,source',
+        'r-1,5,2026-11-01 10:00:00,a@example.com,chat',
+        'r-2,2,2026-11-01,b@example.com,email',
+        'r-3,9,2026-11-02T08:00:00Z,c@example.com,chat',
+        'r-4,4,2026-11-03T09:30:00+01:00,d@example.com,',
+      ].join('\n'),
+    )
+    const map =
+      '--map=score=rating,occurred_at=answered_at,customer_id=email,id=response_id,channel=source'
+    const count = async () =>
+      (
+        await queryRows(ch, {
+          name: 'imported',
+          sql: `SELECT count() AS n FROM ${ch.table('survey_responses')} WHERE customer_id LIKE '%@example.com'`,
+          row: z.object({ n: z.coerce.number() }),
+        })
+      )[0]!.n
+    const first = await cli('import', map, '--kind', 'csat', '--scale', '1-5', file)
+    expect(first.out.split('\n')[0], first.err).toBe('accepted 3, rejected 1')
+    expect(first.out).toMatch(/line 4: schema \(score/)
+    await waitFor('imported rows counted', async () => ((await count()) >= 3 ? true : undefined))
+    const again = await cli('import', map, '--kind', 'csat', '--scale', '1-5', file)
+    expect(again.out.split('\n')[0]).toBe('accepted 3, rejected 1')
+    await new Promise((r) => setTimeout(r, 3_000))
+    expect(await count()).toBe(3)
+    const missing = await cli(
+      'import',
+      '--map=score=stars,occurred_at=answered_at,customer_id=email',
+      file,
+    )
+    expect(missing.code).toBe(2)
+    expect(missing.err).toMatch(/columns not in the CSV header: stars/)
+  }, 60_000)
+
+  it('cxpulse simulate sends traffic with an injected incident', async () => {
+    const r = await cli(
+      'simulate',
+      '--rate',
+      '600',
+      '--duration',
+      '3',
+      '--seed',
+      '7',
+      '--incident',
+      'channel=chat,start=0s,for=5m,positive=0.2',
+    )
+    expect(r.code, r.err).toBe(0)
+    expect(r.out).toMatch(/incident: channel chat/)
+    const sent = /sent (\d+): accepted (\d+), rejected 0, failed 0/.exec(r.out)
+    expect(sent).not.toBeNull()
+    expect(Number(sent![2])).toBeGreaterThan(0)
+    const bad = await cli('simulate', '--incident', 'channel=chat,for=soon')
     expect(bad.code).toBe(2)
   }, 60_000)
 
