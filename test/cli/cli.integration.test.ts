@@ -8,9 +8,11 @@ import { z } from 'zod'
 import { createKeyStore, generateApiKey } from '@cxpulse/auth'
 import { startPipeline, type Pipeline } from '@cxpulse/cli/pipeline'
 import { queryRows, runMigrations } from '@cxpulse/clickhouse'
+import { topicNames } from '@cxpulse/contracts'
 import {
   testClickHouse,
   testEnvironment,
+  testKafka,
   testLogger,
   uniqueName,
   waitFor,
@@ -25,6 +27,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
   let pipeline: Pipeline
   let dir: string
   const key = generateApiKey()
+  const prefix = uniqueName('cli')
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cxpulse-send-'))
@@ -37,7 +40,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
         { id: 'k', tenant_id: 'acme', hash: key.hash, scopes: ['ingest', 'query'] },
       ]),
       logger: testLogger,
-      topicPrefix: uniqueName('send'),
+      topicPrefix: prefix,
       groupId: uniqueName('send-group'),
       ingestRatePerSec: 1_000_000,
       alertIntervalMs: 0,
@@ -270,6 +273,80 @@ describe('the cxpulse CLI against a running pipeline', () => {
     const bad = await cli('simulate', '--incident', 'channel=chat,for=soon')
     expect(bad.code).toBe(2)
   }, 60_000)
+
+  it('cxpulse dlq shows dead letters by reason and replays them, counted once however often', async () => {
+    // A dead letter as an earlier processor version would have written it for a valid event.
+    const { kafka, brokers } = testKafka()
+    const event = {
+      ...survey({ customer_id: 'dlq-customer' }),
+      tenant_id: 'acme',
+      received_at: new Date().toISOString(),
+      schema_version: 1,
+    }
+    const producer = kafka.producer()
+    await producer.connect()
+    await producer.send({
+      topic: topicNames(prefix).deadLetter,
+      messages: [
+        {
+          value: JSON.stringify({
+            reason: 'schema',
+            errors: [{ path: 'score', message: 'rejected by an older schema' }],
+            topic: topicNames(prefix).surveys,
+            partition: 0,
+            offset: '0',
+            raw: JSON.stringify(event),
+            raw_encoding: 'utf8',
+            key: 'acme:dlq-customer',
+            at: new Date().toISOString(),
+          }),
+        },
+      ],
+    })
+    await producer.disconnect()
+    const dlq = (...args: string[]) =>
+      new Promise<{ code: number; out: string }>((done) => {
+        execFile(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            CLI,
+            'dlq',
+            ...args,
+            '--brokers',
+            brokers.join(','),
+            '--topic-prefix',
+            prefix,
+          ],
+          { cwd: ROOT, encoding: 'utf8' },
+          (error, stdout) => done({ code: error ? (error.code as number) : 0, out: stdout }),
+        )
+      })
+    const inspect = await dlq()
+    expect(inspect.code).toBe(0)
+    expect(inspect.out).toMatch(/1 dead letters, 1 selected/)
+    expect(inspect.out).toMatch(/schema +1/)
+    expect(inspect.out).toMatch(/rejected by an older schema/)
+    expect((await dlq('replay')).out).toMatch(/would replay 1 messages/)
+    const counted = async () =>
+      (
+        await queryRows(ch, {
+          name: 'replayed',
+          sql: `SELECT count() AS n FROM ${ch.table('survey_responses')} WHERE event_id = toUUID({id:String})`,
+          params: { id: event.event_id },
+          row: z.object({ n: z.coerce.number() }),
+        })
+      )[0]!.n
+    expect(await counted()).toBe(0)
+    expect((await dlq('replay', '--yes')).out).toMatch(/replayed 1 messages/)
+    await waitFor('replayed event counted', async () =>
+      (await counted()) === 1 ? true : undefined,
+    )
+    await dlq('replay', '--yes')
+    await new Promise((r) => setTimeout(r, 3_000))
+    expect(await counted()).toBe(1)
+  }, 90_000)
 
   it('explains what is wrong with the command line', () => {
     const none = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'send'], {

@@ -4,6 +4,7 @@ import { ConfigError } from '@cxpulse/config'
 import { MigrationError } from '@cxpulse/clickhouse'
 import { LocalKafkaError } from '@cxpulse/local-kafka'
 import { migrateFlags, migrateHelp, runMigrate } from './migrate.command.ts'
+import { dlqFlags, dlqHelp, dlqOptions, runDlq } from './dlq.command.ts'
 import { importFlags, importHelp, importOptions, runImport } from './import.command.ts'
 import { keysFlags, keysHelp, keysOptions, runKeys } from './keys.command.ts'
 import { queryFlags, queryHelp, queryOptions, runQuery } from './query.command.ts'
@@ -56,6 +57,13 @@ const commands: Record<string, Command<z.ZodObject>> = {
     flags: queryFlags,
     options: queryOptions,
     run: runQuery as Command<z.ZodObject>['run'],
+  },
+  dlq: {
+    summary: 'inspect dead letters, and replay them after a fix',
+    help: dlqHelp,
+    flags: dlqFlags,
+    options: dlqOptions,
+    run: runDlq as Command<z.ZodObject>['run'],
   },
   keys: {
     summary: 'create, rotate, revoke and list tenant API keys',
