@@ -9,6 +9,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Pure but CPU-bound tests share two cores with the integration project's broker.
+          testTimeout: 30_000,
           include: [
             'packages/*/src/**/*.test.ts',
             'services/*/src/**/*.test.ts',

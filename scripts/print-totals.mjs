@@ -13,8 +13,12 @@ try {
   process.exit(1)
 }
 const passed = report.numPassedTests ?? 0
-// Suites that failed to load have no test results, so count them as failures too.
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) + failedChecks
+// A test file that failed to load has no test results: count each such file as a failure too
+// (numFailedTestSuites would also count every describe block around a failed test).
+const unloaded = (report.testResults ?? []).filter(
+  (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
+).length
+const failed = (report.numFailedTests ?? 0) + unloaded + failedChecks
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
 process.exit(failed > 0 || passed === 0 ? 1 : 0)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { evaluateRule, type WindowCounts } from './evaluate.ts'
+import { EMPTY_COUNTS, evaluateRule, type WindowCounts } from './evaluate.ts'
 import { alertRule, alertRuleInput, type AlertRuleInput } from './rule.schema.ts'
 
 /**
@@ -21,18 +21,7 @@ function rng(seed: number) {
 type Draw = (r: () => number) => number
 
 function sample(r: () => number, n: number, draw: Draw): WindowCounts {
-  const c: WindowCounts = {
-    n,
-    positive: 0,
-    norm_sum: 0,
-    norm_sum_sq: 0,
-    promoters: 0,
-    passives: 0,
-    detractors: 0,
-    score_sum: 0,
-    score_sum_sq: 0,
-    low_effort: 0,
-  }
+  const c: WindowCounts = { ...EMPTY_COUNTS, n }
   for (let i = 0; i < n; i++) {
     const score = draw(r)
     c.positive += score >= 4 ? 1 : 0

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import {
   DEFAULT_RULES,
+  EMPTY_COUNTS,
   alertRule,
   evaluateRule,
   signWebhook,
@@ -69,18 +70,7 @@ const defaultRuleId = (tenantId: string, index: number) =>
   incidentId(tenantId, 'default-rule', String(index), 0)
 
 function toCounts(rows: readonly SurveySums[]): WindowCounts {
-  const c: WindowCounts = {
-    n: 0,
-    positive: 0,
-    norm_sum: 0,
-    norm_sum_sq: 0,
-    promoters: 0,
-    passives: 0,
-    detractors: 0,
-    score_sum: 0,
-    score_sum_sq: 0,
-    low_effort: 0,
-  }
+  const c: WindowCounts = { ...EMPTY_COUNTS }
   for (const r of rows) {
     c.n += r.n
     c.positive += r.positive
@@ -188,7 +178,12 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
 
   let producer: Producer | undefined
 
-  async function deliverWebhook(rule: AlertRule | undefined, tenantId: string, body: string) {
+  async function deliverWebhook(
+    rule: AlertRule | undefined,
+    tenantId: string,
+    deliveryId: string,
+    body: string,
+  ) {
     const url = rule?.webhook_url
     if (!url) return undefined
     const secret = config.webhookSecrets[tenantId]
@@ -208,7 +203,7 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
             'content-type': 'application/json',
             'x-cxpulse-timestamp': String(timestamp),
             'x-cxpulse-signature': signWebhook(secret, timestamp, body),
-            'x-cxpulse-delivery': `${JSON.parse(body).alert_id}:${JSON.parse(body).state}`,
+            'x-cxpulse-delivery': deliveryId,
           },
           body,
           signal: AbortSignal.timeout(config.webhookTimeoutMs),
@@ -248,7 +243,7 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
       attempts: 1,
       detail: '',
     })
-    const hook = await deliverWebhook(rule, tenantId, body)
+    const hook = await deliverWebhook(rule, tenantId, `${alertId}:${state}`, body)
     if (hook) {
       await recordDelivery(ch, { tenantId, alertId, state, channel: 'webhook', ...hook })
       if (hook.outcome === 'dead_letter') {
@@ -282,7 +277,7 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
       [...states].filter(([, s]) => s.state === 'firing').map(([g]) => (rule.fan_out ? g : null)),
     )
     const counts = new Map<string | null, { current: WindowCounts; baseline: WindowCounts }>()
-    const empty = toCounts([])
+    const empty = EMPTY_COUNTS
     for (const g of new Set([...current.keys(), ...baseline.keys()])) {
       counts.set(g, { current: current.get(g) ?? empty, baseline: baseline.get(g) ?? empty })
     }
