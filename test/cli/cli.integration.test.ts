@@ -250,7 +250,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
       file,
     )
     expect(missing.code).toBe(2)
-    expect(missing.err).toMatch(/columns not in the CSV header: stars/)
+    expect(missing.err).toMatch(/--map score=stars: the file has no column "stars"/)
   }, 60_000)
 
   it('cxpulse simulate sends traffic with an injected incident', async () => {

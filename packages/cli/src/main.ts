@@ -4,7 +4,7 @@ import { ConfigError } from '@cxpulse/config'
 import { MigrationError } from '@cxpulse/clickhouse'
 import { LocalKafkaError } from '@cxpulse/local-kafka'
 import { migrateFlags, migrateHelp, runMigrate } from './migrate.command.ts'
-import { dlqFlags, dlqHelp, dlqOptions, runDlq } from './dlq.command.ts'
+import { DlqError, dlqFlags, dlqHelp, dlqOptions, runDlq } from './dlq.command.ts'
 import { importFlags, importHelp, importOptions, runImport } from './import.command.ts'
 import { keysFlags, keysHelp, keysOptions, runKeys } from './keys.command.ts'
 import { queryFlags, queryHelp, queryOptions, runQuery } from './query.command.ts'
@@ -30,6 +30,13 @@ const commands: Record<string, Command<z.ZodObject>> = {
     options: startOptions,
     run: runStart as Command<z.ZodObject>['run'],
   },
+  simulate: {
+    summary: 'send realistic simulated traffic to an ingest API (optionally with an incident)',
+    help: simulateHelp,
+    flags: simulateFlags,
+    options: simulateOptions,
+    run: runSimulate as Command<z.ZodObject>['run'],
+  },
   send: {
     summary: 'send events from an NDJSON or CSV file to the ingest API',
     help: sendHelp,
@@ -38,18 +45,11 @@ const commands: Record<string, Command<z.ZodObject>> = {
     run: runSend as Command<z.ZodObject>['run'],
   },
   import: {
-    summary: 'import historical surveys from a CSV with a column mapping (idempotent)',
+    summary: 'import historical surveys from a CSV export, with column mapping; safe to re-run',
     help: importHelp,
     flags: importFlags,
     options: importOptions,
     run: runImport as Command<z.ZodObject>['run'],
-  },
-  simulate: {
-    summary: 'send realistic simulated traffic (optionally with an incident)',
-    help: simulateHelp,
-    flags: simulateFlags,
-    options: simulateOptions,
-    run: runSimulate as Command<z.ZodObject>['run'],
   },
   query: {
     summary: 'one metric from the query API, as a table or JSON',
@@ -58,19 +58,19 @@ const commands: Record<string, Command<z.ZodObject>> = {
     options: queryOptions,
     run: runQuery as Command<z.ZodObject>['run'],
   },
-  dlq: {
-    summary: 'inspect dead letters, and replay them after a fix',
-    help: dlqHelp,
-    flags: dlqFlags,
-    options: dlqOptions,
-    run: runDlq as Command<z.ZodObject>['run'],
-  },
   keys: {
     summary: 'create, rotate, revoke and list tenant API keys',
     help: keysHelp,
     flags: keysFlags,
     options: keysOptions,
     run: runKeys as Command<z.ZodObject>['run'],
+  },
+  dlq: {
+    summary: 'inspect dead letters and replay them after a fix',
+    help: dlqHelp,
+    flags: dlqFlags,
+    options: dlqOptions,
+    run: runDlq as Command<z.ZodObject>['run'],
   },
   migrate: {
     summary: 'apply ClickHouse migrations',
@@ -137,7 +137,8 @@ main(process.argv.slice(2)).then(
     const known =
       error instanceof ConfigError ||
       error instanceof MigrationError ||
-      error instanceof LocalKafkaError
+      error instanceof LocalKafkaError ||
+      error instanceof DlqError
     console.error(
       `cxpulse: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}`,
     )
