@@ -25,6 +25,7 @@ export default tseslint.config(
       globals: {
         document: 'readonly',
         location: 'readonly',
+        window: 'readonly',
         history: 'readonly',
         sessionStorage: 'readonly',
         fetch: 'readonly',

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { createKeyStore, generateApiKey } from '@cxpulse/auth'
@@ -19,23 +19,99 @@ import {
 
 /**
  * The dashboard in real headless Chromium (Debian's, driven by playwright-core) against a
- * running pipeline fed by the simulator: every headline tile must show the number the API
- * returns for the same window, formatted as the dashboard formats it.
+ * running pipeline fed by the simulator: every headline tile, the chart points, the breakdown
+ * and the alerts panel must show what the public API returns for the same window, formatted
+ * with the dashboard's documented precision (written out again here, not imported).
  */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 const SCREENSHOT = resolve(import.meta.dirname, '../../.test-results/dashboard.png')
+const HOUR = 3_600_000
 
-const format: Record<string, (v: number) => string> = {
-  csat: (v) => `${v.toFixed(1)} %`,
-  nps: (v) => v.toFixed(1),
-  ces: (v) => v.toFixed(2),
-  churn_rate: (v) => `${v.toFixed(1)} %`,
-  frt: (s) =>
-    s < 120
-      ? `${s.toFixed(0)} s`
-      : s < 7200
-        ? `${(s / 60).toFixed(1)} min`
-        : `${(s / 3600).toFixed(1)} h`,
+// README "Dashboard": one decimal for CSAT %, churn % and NPS, two for CES; FRT in s/min/h;
+// no sign on a zero; "—" for an empty window; changes signed with "+", "−" (U+2212) or "±".
+const fix = (v: number, d: number) => {
+  const s = Math.abs(v).toFixed(d)
+  return v < 0 && Number(s) !== 0 ? `-${s}` : s
+}
+const duration = (s: number) =>
+  s < 120 ? `${fix(s, 0)} s` : s < 7200 ? `${fix(s / 60, 1)} min` : `${fix(s / 3600, 1)} h`
+const PCT = new Set(['csat', 'churn_rate', 'ces_pct'])
+function shown(metric: string, v: number | null): string {
+  if (v === null) return '—'
+  if (PCT.has(metric)) return `${fix(v, 1)} %`
+  if (metric === 'ces') return fix(v, 2)
+  if (metric === 'frt') return duration(v)
+  return fix(v, 1)
+}
+function shownDelta(metric: string, d: number): string {
+  const size =
+    metric === 'frt' ? duration(Math.abs(d)) : Math.abs(d).toFixed(metric === 'ces' ? 2 : 1)
+  const sign = Number(size.replace(/[^0-9.]/g, '')) === 0 ? '±' : d > 0 ? '+' : '−'
+  return `${sign}${size}${metric === 'csat' || metric === 'churn_rate' ? ' pts' : ''}`
+}
+
+const TILE_METRICS = ['csat', 'nps', 'ces', 'churn_rate', 'frt'] as const
+
+const figure = z.object({ value: z.number().nullable(), n: z.number() })
+const metricBody = z.object({
+  value: z.number().nullable(),
+  n: z.number(),
+  delta: z.number().nullable().optional(),
+  series: z.array(figure.extend({ at: z.string() })).optional(),
+  groups: z.array(figure.extend({ key: z.string() })).optional(),
+})
+const alertsBody = z.object({
+  alerts: z.array(
+    z.object({
+      alert_id: z.string(),
+      rule_name: z.string(),
+      metric: z.string(),
+      dimension: z.string().nullable(),
+      dimension_value: z.string().nullable(),
+      state: z.enum(['firing', 'resolved']),
+      current: figure,
+      baseline: figure,
+    }),
+  ),
+})
+
+interface TileText {
+  metric: string
+  value: string
+  n: string
+  delta: string
+}
+
+/** What the in-page callbacks use of the DOM (the TypeScript config has no DOM library). */
+interface PageElement {
+  dataset: Record<string, string | undefined>
+  textContent: string | null
+  querySelector(selector: string): PageElement | null
+}
+interface PageGlobals {
+  document: {
+    body: PageElement
+    querySelectorAll(selector: string): Iterable<PageElement>
+    getElementById(id: string): PageElement | null
+  }
+  sessionStorage: { getItem(key: string): string | null }
+}
+
+/** Tiles and the window they were computed for, read in one go (no refresh in between). */
+async function readTiles(page: Page) {
+  return page.evaluate(() => {
+    const { document } = globalThis as unknown as PageGlobals
+    return {
+      from: document.body.dataset['from']!,
+      to: document.body.dataset['to']!,
+      tiles: [...document.querySelectorAll('#tiles .tile')].map((t) => ({
+        metric: t.dataset['metric']!,
+        value: t.querySelector('.value')!.textContent!.trim(),
+        n: t.querySelector('.n')?.textContent?.trim() ?? '',
+        delta: t.querySelector('.delta')?.textContent?.trim() ?? '',
+      })),
+    }
+  })
 }
 
 describe('dashboard in headless Chromium', () => {
@@ -43,6 +119,37 @@ describe('dashboard in headless Chromium', () => {
   let pipeline: Pipeline
   let browser: Browser
   const key = generateApiKey()
+  const emptyKey = generateApiKey()
+
+  async function api(path: string, apiKey = key.key): Promise<unknown> {
+    const res = await fetch(`${pipeline.query.url}${path}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    })
+    expect(res.status, path).toBe(200)
+    return res.json()
+  }
+
+  async function expectTilesMatchApi(page: Page, apiKey = key.key) {
+    const { from, to, tiles } = await readTiles(page)
+    expect(tiles.map((t: TileText) => t.metric)).toEqual([...TILE_METRICS])
+    for (const t of tiles) {
+      const r = metricBody.parse(
+        await api(
+          `/v1/metrics/${t.metric}?${new URLSearchParams({ from, to, compare: 'previous_period' })}`,
+          apiKey,
+        ),
+      )
+      expect(t.value, t.metric).toBe(shown(t.metric, r.value))
+      expect(t.n, t.metric).toBe(`n = ${r.n}`)
+      if (r.delta === null || r.delta === undefined) {
+        expect(t.delta, t.metric).toMatch(/^no data in the previous /)
+      } else {
+        expect(t.delta.split(' vs previous ')[0], t.metric).toBe(shownDelta(t.metric, r.delta))
+        expect(t.delta, t.metric).toContain(' vs previous ')
+      }
+    }
+    return { from, to, tiles }
+  }
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -57,21 +164,31 @@ describe('dashboard in headless Chromium', () => {
       clickhouse: ch,
       keys: createKeyStore([
         { id: 'demo', tenant_id: 'demo', hash: key.hash, scopes: ['ingest', 'query'] },
+        { id: 'quiet', tenant_id: 'quiet', hash: emptyKey.hash, scopes: ['query'] },
       ]),
       logger: testLogger,
       topicPrefix: uniqueName('dash'),
       groupId: uniqueName('dash-group'),
       ingestRatePerSec: 1_000_000,
-      alertIntervalMs: 0,
+      // The alerter runs, but this test triggers its evaluation itself.
+      alertIntervalMs: 24 * HOUR,
     })
     // Two days of simulated traffic ending now, so the 24-hour window and its previous
-    // period both have data.
+    // period both have data; chat satisfaction collapses for the last four hours.
     const now = Date.now()
     const events = createSimulator({
       seed: 5,
       responsesPerMinute: 3,
       customers: 500,
-    }).eventsBetween(new Date(now - 2 * 86_400_000), new Date(now - 30_000))
+      incidents: [
+        {
+          channel: 'chat',
+          from: new Date(now - 4 * HOUR),
+          to: new Date(now + HOUR),
+          positiveRate: 0.05,
+        },
+      ],
+    }).eventsBetween(new Date(now - 48 * HOUR), new Date(now - 30_000))
     const client = createCxClient({ url: pipeline.ingest.url, apiKey: key.key, batchSize: 1000 })
     const sent = await client.send(events)
     expect(sent.rejected).toEqual([])
@@ -97,6 +214,22 @@ describe('dashboard in headless Chromium', () => {
       },
       120_000,
     )
+    // A rule that the incident trips, evaluated once: the alerts panel has something to show.
+    const rule = await fetch(`${pipeline.query.url}/v1/alert-rules`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Chat CSAT drop',
+        metric: 'csat',
+        fan_out: 'channel',
+        current_window_minutes: 180,
+        baseline_window_minutes: 1440,
+        min_drop: 10,
+        min_n: 5,
+      }),
+    })
+    expect(rule.status).toBe(201)
+    await pipeline.alerter!.evaluate()
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
   }, 240_000)
 
@@ -106,45 +239,178 @@ describe('dashboard in headless Chromium', () => {
     await ch?.drop()
   })
 
-  it('shows the API’s numbers in every tile, charts, breakdown and alerts; saves a screenshot', async () => {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-    const consoleErrors: string[] = []
+  it('shows the API’s numbers in tiles, charts, breakdown and alerts; refreshes; saves a screenshot', async () => {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    const page = await context.newPage()
+    const problems: string[] = []
     page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text())
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text())
     })
-    const apiCalls: string[] = []
-    page.on('request', (r) => {
-      if (r.url().includes('/v1/')) apiCalls.push(r.url())
-    })
-    await page.goto(`${pipeline.query.url}/#key=${key.key}`)
-    await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 })
-    // The key left the address bar.
-    expect(page.url()).not.toContain(key.key)
+    page.on('pageerror', (e) => problems.push(e.message))
+    const requests: { url: string; authorization: string | undefined }[] = []
+    page.on('request', (r) =>
+      requests.push({ url: r.url(), authorization: r.headers()['authorization'] }),
+    )
 
-    // The same window the page used: read it from its requests.
-    const tileCall = apiCalls.find((u) => u.includes('/v1/metrics/csat') && u.includes('compare='))
-    expect(tileCall).toBeDefined()
-    const params = new URL(tileCall!).searchParams
-    for (const metric of Object.keys(format)) {
-      const res = await fetch(
-        `${pipeline.query.url}/v1/metrics/${metric}?from=${params.get('from')}&to=${params.get('to')}&compare=previous_period`,
-        { headers: { authorization: `Bearer ${key.key}` } },
+    const response = await page.goto(`${pipeline.query.url}/#key=${key.key}`)
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'")
+    await page.waitForSelector('body[data-loaded="1"]', { timeout: 30_000 })
+
+    // The key leaves the address bar, travels only in the Authorization header, never in a URL.
+    expect(page.url()).not.toContain(key.key)
+    const apiRequests = requests.filter((r) => new URL(r.url).pathname.startsWith('/v1/'))
+    expect(apiRequests.length).toBeGreaterThanOrEqual(9)
+    for (const r of requests) expect(r.url).not.toContain(key.key)
+    for (const r of apiRequests) expect(r.authorization).toBe(`Bearer ${key.key}`)
+    expect(
+      await page.evaluate(() =>
+        (globalThis as unknown as PageGlobals).sessionStorage.getItem('cxpulse-key'),
+      ),
+    ).toBe(key.key)
+
+    // Tiles: exactly the API's numbers for the page's window (24 hours by default).
+    const { from, to, tiles } = await expectTilesMatchApi(page)
+    expect(Date.parse(to) - Date.parse(from)).toBe(24 * HOUR)
+    expect(tiles.find((t) => t.metric === 'csat')!.value).toMatch(/^\d+\.\d %$/)
+
+    // Charts: one dot per non-empty bucket the API returns, a line, a band, labelled axes.
+    const seriesCall = apiRequests.find(
+      (r) => r.url.includes('/v1/metrics/csat?') && r.url.includes('interval='),
+    )
+    expect(seriesCall).toBeDefined()
+    const seriesParams = new URL(seriesCall!.url).searchParams
+    expect(seriesParams.get('interval')).toBe('hour')
+    expect(seriesParams.get('from')).toBe(from)
+    for (const metric of ['csat', 'nps']) {
+      const r = metricBody.parse(
+        await api(
+          `/v1/metrics/${metric}?${new URLSearchParams({ ...Object.fromEntries(seriesParams) })}`,
+        ),
       )
-      const api = (await res.json()) as { value: number | null; n: number }
-      const tile = page.locator(`.tile[data-metric="${metric}"]`)
-      const shown = (await tile.locator('.value').textContent())?.trim()
-      expect(shown, metric).toBe(api.value === null ? '—' : format[metric]!(api.value))
-      expect(await tile.locator('.meta').textContent(), metric).toContain(`n = ${api.n}`)
+      const points = r.series!.filter((p) => p.value !== null)
+      expect(points.length, metric).toBeGreaterThan(20)
+      const chart = page.locator(`#chart-${metric} svg`)
+      expect(await chart.locator('circle.dot').count(), metric).toBe(points.length)
+      expect(await chart.locator('path.line').count(), metric).toBe(1)
+      expect(await chart.locator('path.band').count(), metric).toBeGreaterThanOrEqual(1)
+      expect(await chart.locator('text.tick.x').count(), metric).toBeGreaterThanOrEqual(4)
+      expect(await chart.locator('text.tick.y').count(), metric).toBeGreaterThanOrEqual(3)
+      const firstTitle = await chart.locator('circle.dot title').first().textContent()
+      expect(firstTitle, metric).toContain(
+        `${shown(metric, points[0]!.value)} (n = ${points[0]!.n}`,
+      )
     }
-    expect(await page.locator('#tiles .tile').count()).toBe(5)
-    expect(await page.locator('#chart-csat svg polyline').count()).toBe(1)
-    expect(await page.locator('#chart-csat svg polygon.band').count()).toBe(1)
-    expect(await page.locator('#breakdown .bar').count()).toBeGreaterThan(1)
-    expect((await page.locator('#alerts').textContent())?.length).toBeGreaterThan(0)
-    expect(consoleErrors).toEqual([])
+
+    // Breakdown by channel: one bar per group, value and n as the API says.
+    const groups = metricBody.parse(
+      await api(`/v1/metrics/csat?${new URLSearchParams({ from, to, group_by: 'channel' })}`),
+    ).groups!
+    expect(groups.map((g) => g.key).sort()).toEqual(['chat', 'email', 'phone', 'web'])
+    for (const g of groups) {
+      const bar = page.locator(`#breakdown .bar[data-key="${g.key}"]`)
+      expect(await bar.locator('.num').textContent(), g.key).toBe(
+        `${shown('csat', g.value)} · n ${g.n}`,
+      )
+    }
+
+    // Alerts: the chat incident fired; the panel shows rule, dimension value and the figures.
+    const alerts = alertsBody.parse(await api('/v1/alerts?state=all&limit=20')).alerts
+    const chat = alerts.find((a) => a.dimension_value === 'chat')
+    expect(chat, JSON.stringify(alerts)).toBeDefined()
+    expect(chat!.state).toBe('firing')
+    expect(await page.locator('#alerts li.alert').count()).toBe(alerts.length)
+    const row = page.locator(`#alerts li.alert[data-alert-id="${chat!.alert_id}"]`)
+    expect(await row.locator('.rule').textContent()).toBe('Chat CSAT drop')
+    expect(await row.locator('.dim').textContent()).toContain('channel chat')
+    expect(await row.locator('.badge').textContent()).toBe('firing')
+    expect(await row.locator('.current').textContent()).toBe(
+      `${shown('csat', chat!.current.value)} (n ${chat!.current.n})`,
+    )
+    expect(await row.locator('.baseline').textContent()).toBe(
+      `${shown('csat', chat!.baseline.value)} (n ${chat!.baseline.n})`,
+    )
+    expect(await row.locator('.times').textContent()).toMatch(/^fired /)
 
     await mkdir(resolve(SCREENSHOT, '..'), { recursive: true })
     await page.screenshot({ path: SCREENSHOT, fullPage: true })
-    expect(existsSync(SCREENSHOT)).toBe(true)
+    expect((await stat(SCREENSHOT)).size).toBeGreaterThan(20_000)
+
+    // Auto-refresh: a second round of requests and paint within ~10 s, without any click.
+    await page.waitForSelector('body[data-loaded="2"]', { timeout: 20_000 })
+    await expectTilesMatchApi(page)
+
+    // The window picker: 7 days, with an hourly series; then 30 days, with a daily one.
+    for (const [name, span, interval] of [
+      ['7d', 7 * 24 * HOUR, 'hour'],
+      ['30d', 30 * 24 * HOUR, 'day'],
+    ] as const) {
+      const before = Number(
+        await page.evaluate(
+          () => (globalThis as unknown as PageGlobals).document.body.dataset['loaded'],
+        ),
+      )
+      requests.length = 0
+      await page.click(`#windows button[data-window="${name}"]`)
+      await page.waitForFunction((n) => {
+        const { body } = (globalThis as unknown as PageGlobals).document
+        return Number(body.dataset['loaded']) > n
+      }, before)
+      expect(
+        await page.getAttribute(`#windows button[data-window="${name}"]`, 'aria-pressed'),
+      ).toBe('true')
+      const picked = await expectTilesMatchApi(page)
+      expect(Date.parse(picked.to) - Date.parse(picked.from), name).toBe(span)
+      expect(
+        requests.some(
+          (r) => r.url.includes('/v1/metrics/nps?') && r.url.includes(`interval=${interval}`),
+        ),
+        name,
+      ).toBe(true)
+    }
+    expect(problems).toEqual([])
+    await context.close()
+  }, 90_000)
+
+  it('shows "—" and n = 0 for a tenant without data, and asks for a key when there is none', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    const page = await context.newPage()
+    const problems: string[] = []
+    page.on('pageerror', (e) => problems.push(e.message))
+    await page.goto(`${pipeline.query.url}/#key=${emptyKey.key}`)
+    await page.waitForSelector('body[data-loaded="1"]', { timeout: 30_000 })
+    const { tiles } = await expectTilesMatchApi(page, emptyKey.key)
+    for (const t of tiles) {
+      expect(t.value, t.metric).toBe('—')
+      expect(t.n, t.metric).toBe('n = 0')
+    }
+    expect(await page.locator('#chart-csat svg .empty-note').textContent()).toContain('n = 0')
+    expect(await page.locator('#breakdown').textContent()).toContain('n = 0')
+    expect(await page.locator('#alerts').textContent()).toContain('No alerts')
+
+    // A fresh tab without a key in the link: the key prompt, nothing requested from the API.
+    const bare = await context.browser()!.newContext()
+    const prompt = await bare.newPage()
+    const calls: string[] = []
+    prompt.on('request', (r) => calls.push(r.url()))
+    await prompt.goto(`${pipeline.query.url}/`)
+    await prompt.waitForSelector('#key-form:not([hidden])')
+    expect(await prompt.locator('#main').isHidden()).toBe(true)
+    expect(calls.filter((u) => u.includes('/v1/'))).toEqual([])
+    // A key that is not accepted brings the prompt back with a reason.
+    await prompt.fill('#key-input', 'cxp_not-a-real-key')
+    await prompt.click('#key-form button[type="submit"]')
+    await prompt.waitForFunction(() =>
+      (globalThis as unknown as PageGlobals).document
+        .getElementById('key-message')
+        ?.textContent?.includes('not accepted'),
+    )
+    expect(
+      await prompt.evaluate(() =>
+        (globalThis as unknown as PageGlobals).sessionStorage.getItem('cxpulse-key'),
+      ),
+    ).toBeNull()
+    await bare.close()
+    await context.close()
+    expect(problems).toEqual([])
   }, 60_000)
 })

@@ -84,7 +84,7 @@ export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
         sendText(res, 200, openapi, 'application/json; charset=utf-8')
         return { route: path, status: 200 }
       }
-      if (isDashboardPath(path)) return serveDashboard(res, path)
+      if (isDashboardPath(path)) return serveDashboard(req, res, path)
       if (path === '/v1/metrics') return listMetrics(res)
       if (path === '/v1/alerts') return alertsRoute(req, res, routeDeps, url.searchParams)
       const m = /^\/v1\/metrics\/([^/]+)$/.exec(path)

@@ -1,279 +1,321 @@
 // The cxpulse dashboard: reads only the public query API with the tenant's key.
-// No build step: a plain ES module served by the query service.
+// No build step: plain ES modules served by the query service.
 
-const WINDOWS = {
-  '1h': { ms: 3_600_000, interval: 'minute' },
-  '24h': { ms: 86_400_000, interval: 'hour' },
-  '7d': { ms: 7 * 86_400_000, interval: 'hour' },
-  '30d': { ms: 30 * 86_400_000, interval: 'day' },
-}
+import { chartModel, renderChart } from './chart.js'
+import {
+  EMPTY,
+  TILES,
+  WINDOWS,
+  fixed,
+  formatDelta,
+  formatValue,
+  keyFromHash,
+  windowRange,
+} from './format.js'
 
-/** Tiles: metric id, label, how a value is shown (tests format the API's value the same way). */
-export const TILES = [
-  { metric: 'csat', label: 'CSAT', format: (v) => `${v.toFixed(1)} %`, goodUp: true },
-  { metric: 'nps', label: 'NPS', format: (v) => v.toFixed(1), goodUp: true },
-  { metric: 'ces', label: 'CES (agreement)', format: (v) => v.toFixed(2), goodUp: true },
-  { metric: 'churn_rate', label: 'Churn', format: (v) => `${v.toFixed(1)} %`, goodUp: false },
-  { metric: 'frt', label: 'First response time', format: formatDuration, goodUp: false },
+const REFRESH_MS = 10_000
+const KEY_STORE = 'cxpulse-key'
+const WINDOW_STORE = 'cxpulse-window'
+const INTERVAL_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }
+const CHARTS = [
+  { id: 'chart-csat', metric: 'csat', title: 'CSAT %', unit: '%', domain: [0, 100], minSpan: 10 },
+  { id: 'chart-nps', metric: 'nps', title: 'NPS', unit: 'NPS', domain: [-100, 100], minSpan: 20 },
 ]
 
-export function formatDuration(seconds) {
-  if (seconds < 120) return `${seconds.toFixed(0)} s`
-  if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`
-  return `${(seconds / 3600).toFixed(1)} h`
-}
-
 const $ = (id) => document.getElementById(id)
-const SVG = 'http://www.w3.org/2000/svg'
+let zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
 
-function readKey() {
-  const fromHash = new URLSearchParams(location.hash.slice(1)).get('key')
+/** The key comes in the URL fragment (never sent to a server), then lives in sessionStorage. */
+function takeKeyFromUrl() {
+  const fromHash = keyFromHash(location.hash)
   if (fromHash) {
-    sessionStorage.setItem('cxpulse-key', fromHash)
+    sessionStorage.setItem(KEY_STORE, fromHash)
+    // Out of the address bar, the history and any bookmark.
     history.replaceState(null, '', location.pathname + location.search)
   }
-  return sessionStorage.getItem('cxpulse-key')
+  return sessionStorage.getItem(KEY_STORE)
 }
 
-let key = readKey()
-let windowName = sessionStorage.getItem('cxpulse-window') ?? '24h'
+let key = takeKeyFromUrl()
+let windowName = WINDOWS[sessionStorage.getItem(WINDOW_STORE)]
+  ? sessionStorage.getItem(WINDOW_STORE)
+  : '24h'
 let breakdownBy = 'channel'
 let timer
+let generation = 0
+
+class ApiError extends Error {
+  constructor(message, status) {
+    super(message)
+    this.status = status
+  }
+}
 
 async function api(path, params) {
   const res = await fetch(`${path}?${new URLSearchParams(params)}`, {
     headers: { authorization: `Bearer ${key}` },
+    cache: 'no-store',
   })
   if (res.status === 401 || res.status === 403) {
-    sessionStorage.removeItem('cxpulse-key')
+    sessionStorage.removeItem(KEY_STORE)
     key = null
-    showKeyForm('That key was not accepted. Enter a key with the query scope.')
-    throw new Error('not authorized')
+    showKeyForm(
+      res.status === 403
+        ? 'That key may not query metrics. Enter a key with the query scope.'
+        : 'That key was not accepted. Enter a valid API key.',
+    )
+    throw new ApiError('not authorized', res.status)
   }
-  const body = await res.json()
-  if (!res.ok)
-    throw Object.assign(new Error(body.message ?? `HTTP ${res.status}`), { status: res.status })
+  const body = await res.json().catch(() => ({}))
+  if (!res.ok) throw new ApiError(body.message ?? `HTTP ${res.status}`, res.status)
   return body
 }
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag)
   for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null) continue
     if (k === 'class') e.className = v
     else e.setAttribute(k, v)
   }
-  for (const c of children) e.append(c)
+  for (const c of children) if (c !== null && c !== undefined) e.append(c)
   return e
 }
 
-function svg(tag, attrs = {}) {
-  const e = document.createElementNS(SVG, tag)
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v))
-  return e
-}
+const when = (iso) =>
+  new Date(iso).toLocaleString([], {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  })
 
-function windowParams() {
-  const w = WINDOWS[windowName]
-  const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000)
-  const from = new Date(to.getTime() - w.ms)
-  return { from: from.toISOString(), to: to.toISOString() }
-}
-
-async function renderTiles(params) {
-  const tiles = $('tiles')
-  const rendered = await Promise.all(
-    TILES.map(async (t) => {
-      const tile = el('div', { class: 'tile', 'data-metric': t.metric })
-      tile.append(el('div', { class: 'label' }, t.label))
-      try {
-        const r = await api(`/v1/metrics/${t.metric}`, { ...params, compare: 'previous_period' })
-        const value = el(
-          'div',
-          { class: 'value', 'data-value': String(r.value) },
-          r.value === null ? '—' : t.format(r.value),
+function tile(t, r) {
+  const label = el('div', { class: 'label' }, t.label)
+  if (r instanceof Error) {
+    return el(
+      'div',
+      { class: 'tile', 'data-metric': t.metric, 'data-state': 'error' },
+      label,
+      el('div', { class: 'value' }, EMPTY),
+      el('div', { class: 'meta error' }, r.message),
+    )
+  }
+  const ci =
+    Array.isArray(r.ci95) && r.value !== null
+      ? `95 % CI ${formatValue(t.metric, r.ci95[0])} – ${formatValue(t.metric, r.ci95[1])}`
+      : undefined
+  const value = el(
+    'div',
+    { class: 'value', 'data-value': String(r.value), title: ci },
+    formatValue(t.metric, r.value),
+  )
+  const n = el('span', { class: 'n', 'data-n': String(r.n) }, `n = ${r.n}`)
+  const deltaText = formatDelta(t.metric, r.delta)
+  const previous = WINDOWS[windowName].label
+  const delta =
+    deltaText === null
+      ? el('span', { class: 'delta none' }, `no data in the previous ${previous}`)
+      : el(
+          'span',
+          {
+            class: `delta ${r.delta === 0 ? 'flat' : (t.goodUp ? r.delta > 0 : r.delta < 0) ? 'good' : 'bad'}`,
+            'data-delta': String(r.delta),
+            title: `previous ${previous}: ${formatValue(t.metric, r.previous?.value)} (n = ${r.previous?.n ?? 0})`,
+          },
+          `${deltaText} vs previous ${previous}`,
         )
-        const meta = el('div', { class: 'meta' }, `n = ${r.n}`)
-        if (r.delta !== null && r.delta !== undefined) {
-          const better = t.goodUp ? r.delta > 0 : r.delta < 0
-          const sign = r.delta > 0 ? '+' : r.delta < 0 ? '−' : ''
-          // The change in the tile's own unit (FRT in s/min/h, the rest in points).
-          const size =
-            t.metric === 'frt' ? formatDuration(Math.abs(r.delta)) : Math.abs(r.delta).toFixed(2)
-          meta.append(
-            ' · ',
-            el(
-              'span',
-              {
-                class: `delta ${r.delta === 0 ? '' : better ? 'up' : 'down'}`,
-                'data-delta': String(r.delta),
-              },
-              `${sign}${size} vs previous`,
-            ),
-          )
-        }
-        tile.append(value, meta)
-      } catch (error) {
-        tile.append(el('div', { class: 'value' }, '—'), el('div', { class: 'meta' }, error.message))
-      }
-      return tile
-    }),
-  )
-  tiles.replaceChildren(...rendered)
-}
-
-/** A line chart with its 95 % band, drawn as SVG; points with no responses are gaps. */
-function drawChart(container, series, { min, max }) {
-  const W = 600
-  const H = 220
-  const pad = { l: 40, r: 10, t: 10, b: 24 }
-  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' })
-  const pts = series.filter((p) => p.value !== null)
-  if (pts.length === 0) {
-    container.replaceChildren(el('p', { class: 'empty' }, 'No responses in this window.'))
-    return
-  }
-  const t0 = Date.parse(series[0].at)
-  const t1 = Date.parse(series[series.length - 1].at)
-  const x = (at) => pad.l + ((Date.parse(at) - t0) / Math.max(1, t1 - t0)) * (W - pad.l - pad.r)
-  const y = (v) =>
-    pad.t + (1 - (Math.min(max, Math.max(min, v)) - min) / (max - min)) * (H - pad.t - pad.b)
-  for (const v of [min, (min + max) / 2, max]) {
-    root.append(svg('line', { class: 'axis', x1: pad.l, x2: W - pad.r, y1: y(v), y2: y(v) }))
-    const label = svg('text', { x: 4, y: y(v) + 4 })
-    label.textContent = String(v)
-    root.append(label)
-  }
-  for (const p of [series[0], series[series.length - 1]]) {
-    const label = svg('text', { x: Math.min(W - 90, x(p.at)), y: H - 6 })
-    label.textContent = new Date(p.at).toLocaleString([], {
-      month: 'short',
-      day: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-    })
-    root.append(label)
-  }
-  const withCi = pts.filter((p) => Array.isArray(p.ci95))
-  if (withCi.length > 1) {
-    const upper = withCi.map((p) => `${x(p.at)},${y(p.ci95[1])}`)
-    const lower = withCi.map((p) => `${x(p.at)},${y(p.ci95[0])}`).reverse()
-    root.append(svg('polygon', { class: 'band', points: [...upper, ...lower].join(' ') }))
-  }
-  root.append(
-    svg('polyline', {
-      class: 'line',
-      points: pts.map((p) => `${x(p.at)},${y(p.value)}`).join(' '),
-    }),
-  )
-  for (const p of pts) {
-    const dot = svg('circle', { cx: x(p.at), cy: y(p.value), r: 2, fill: 'var(--line)' })
-    const title = svg('title')
-    title.textContent = `${new Date(p.at).toLocaleString()}: ${p.value.toFixed(1)} (n = ${p.n})`
-    dot.append(title)
-    root.append(dot)
-  }
-  container.replaceChildren(root)
-}
-
-async function renderCharts(params) {
-  const interval = WINDOWS[windowName].interval
-  const [csat, nps] = await Promise.all([
-    api('/v1/metrics/csat', { ...params, interval }),
-    api('/v1/metrics/nps', { ...params, interval }),
-  ])
-  drawChart($('chart-csat'), csat.series ?? [], { min: 0, max: 100 })
-  drawChart($('chart-nps'), nps.series ?? [], { min: -100, max: 100 })
-}
-
-async function renderBreakdown(params) {
-  const r = await api('/v1/metrics/csat', { ...params, group_by: breakdownBy })
-  const groups = (r.groups ?? []).filter((g) => g.value !== null).slice(0, 12)
-  if (groups.length === 0) {
-    $('breakdown').replaceChildren(el('p', { class: 'empty' }, 'No responses in this window.'))
-    return
-  }
-  $('breakdown').replaceChildren(
-    ...groups.map((g) => {
-      const fill = el('div', { class: 'fill' })
-      fill.style.width = `${Math.max(0, Math.min(100, g.value))}%`
-      return el(
-        'div',
-        { class: 'bar', 'data-key': g.key },
-        el('span', {}, g.key || '(none)'),
-        el('div', { class: 'track' }, fill),
-        el('span', {}, `${g.value.toFixed(1)} % · n ${g.n}`),
-      )
-    }),
+  return el(
+    'div',
+    { class: 'tile', 'data-metric': t.metric },
+    label,
+    value,
+    el('div', { class: 'meta' }, n, el('br'), delta),
   )
 }
 
-async function renderAlerts() {
-  let body
+async function loadTiles(range) {
+  const results = await Promise.all(
+    TILES.map((t) =>
+      api(`/v1/metrics/${t.metric}`, { ...range, compare: 'previous_period' }).catch((e) => e),
+    ),
+  )
+  return () => $('tiles').replaceChildren(...TILES.map((t, i) => tile(t, results[i])))
+}
+
+async function series(metric, range, interval) {
   try {
-    body = await api('/v1/alerts', { state: 'all', limit: '20' })
+    return await api(`/v1/metrics/${metric}`, { ...range, interval, tz: zone })
   } catch (error) {
-    $('alerts').replaceChildren(
-      el('p', { class: 'empty' }, error.status === 404 ? 'Alerts unavailable.' : error.message),
-    )
-    return
+    // A browser zone the server does not know: fall back to UTC buckets.
+    if (error.status === 400 && zone !== 'UTC') {
+      zone = 'UTC'
+      return api(`/v1/metrics/${metric}`, { ...range, interval, tz: zone })
+    }
+    throw error
   }
-  if (body.alerts.length === 0) {
-    $('alerts').replaceChildren(
-      el('p', { class: 'empty' }, 'No alerts. Rules: GET /v1/alert-rules.'),
-    )
-    return
-  }
-  $('alerts').replaceChildren(
-    ...body.alerts.map((a) => {
-      const what = a.dimension_value
-        ? `${a.rule_name} — ${a.dimension} ${a.dimension_value}`
-        : a.rule_name
-      const cur =
-        a.current?.value === null || a.current?.value === undefined
-          ? '—'
-          : a.current.value.toFixed(1)
-      const base =
-        a.baseline?.value === null || a.baseline?.value === undefined
-          ? '—'
-          : a.baseline.value.toFixed(1)
-      const when =
-        a.state === 'firing'
-          ? `firing since ${new Date(a.fired_at).toLocaleString()}`
-          : `resolved ${new Date(a.resolved_at).toLocaleString()}`
-      return el(
-        'div',
-        { class: `alert ${a.state}` },
-        el('strong', {}, what),
-        el('br'),
-        `${a.metric}: ${cur} now vs ${base} before (n ${a.current?.n ?? 0} / ${a.baseline?.n ?? 0}), ${when}`,
+}
+
+async function loadCharts(range) {
+  const w = WINDOWS[windowName]
+  const results = await Promise.all(
+    CHARTS.map((c) => series(c.metric, range, w.interval).catch((e) => e)),
+  )
+  return () =>
+    CHARTS.forEach((c, i) => {
+      const r = results[i]
+      const box = $(c.id)
+      if (r instanceof Error) {
+        box.replaceChildren(el('p', { class: 'empty error' }, r.message))
+        return
+      }
+      const model = chartModel(r.series ?? [], {
+        ...range,
+        intervalMs: INTERVAL_MS[w.interval],
+        tickMs: w.tickMs,
+        domain: c.domain,
+        minSpan: c.minSpan,
+      })
+      const svg = renderChart(model, {
+        title: `${c.title} per ${w.interval} with 95 % confidence band`,
+        unit: c.unit,
+        describe: (p) =>
+          `${when(p.at)}: ${formatValue(c.metric, p.value)} (n = ${p.n}${
+            p.ci95 ? `, 95 % CI ${fixed(p.ci95[0], 1)} – ${fixed(p.ci95[1], 1)}` : ''
+          })`,
+      })
+      box.replaceChildren(svg)
+      $(`${c.id}-meta`).textContent =
+        `${formatValue(c.metric, r.value)} overall · n = ${r.n} · per ${w.interval}`
+    })
+}
+
+async function loadBreakdown(range) {
+  const by = breakdownBy
+  const r = await api('/v1/metrics/csat', { ...range, group_by: by }).catch((e) => e)
+  return () => {
+    if (r instanceof Error) {
+      $('breakdown').replaceChildren(el('p', { class: 'empty error' }, r.message))
+      return
+    }
+    const groups = (r.groups ?? []).filter((g) => g.value !== null).slice(0, 15)
+    if (groups.length === 0) {
+      $('breakdown').replaceChildren(
+        el('p', { class: 'empty' }, `${EMPTY} No responses in this window (n = 0).`),
       )
-    }),
+      return
+    }
+    $('breakdown').replaceChildren(
+      ...groups.map((g) => {
+        const fill = el('div', { class: 'fill' })
+        fill.style.width = `${Math.max(0, Math.min(100, g.value))}%`
+        const track = el('div', { class: 'track' }, fill)
+        if (Array.isArray(g.ci95)) {
+          const ci = el('div', { class: 'ci', title: '95 % confidence interval' })
+          ci.style.left = `${Math.max(0, g.ci95[0])}%`
+          ci.style.width = `${Math.max(0, Math.min(100, g.ci95[1]) - Math.max(0, g.ci95[0]))}%`
+          track.append(ci)
+        }
+        return el(
+          'div',
+          { class: 'bar', 'data-key': g.key },
+          el('span', { class: 'key', title: g.key }, g.key || '(none)'),
+          track,
+          el('span', { class: 'num' }, `${formatValue('csat', g.value)} · n ${g.n}`),
+        )
+      }),
+    )
+  }
+}
+
+function alertRow(a) {
+  const figure = (f) => `${formatValue(a.metric, f?.value)} (n ${f?.n ?? 0})`
+  const times = [el('span', {}, `fired ${when(a.fired_at)}`)]
+  if (a.resolved_at) times.push(' · ', el('span', {}, `resolved ${when(a.resolved_at)}`))
+  return el(
+    'li',
+    { class: `alert ${a.state}`, 'data-alert-id': a.alert_id },
+    el('span', { class: `badge ${a.state}` }, a.state),
+    el(
+      'div',
+      { class: 'what' },
+      el('strong', { class: 'rule' }, a.rule_name),
+      a.dimension_value
+        ? el('span', { class: 'dim' }, ` — ${a.dimension} ${a.dimension_value}`)
+        : null,
+    ),
+    el(
+      'div',
+      { class: 'figures' },
+      `${a.metric}: `,
+      el('span', { class: 'current' }, figure(a.current)),
+      ' now vs ',
+      el('span', { class: 'baseline' }, figure(a.baseline)),
+      ' baseline',
+    ),
+    el('div', { class: 'times' }, ...times),
   )
 }
 
+async function loadAlerts() {
+  const r = await api('/v1/alerts', { state: 'all', limit: '20' }).catch((e) => e)
+  return () => {
+    if (r instanceof Error) {
+      $('alerts').replaceChildren(el('p', { class: 'empty error' }, r.message))
+      return
+    }
+    const firing = r.alerts.filter((a) => a.state === 'firing').length
+    $('alerts-count').textContent = r.alerts.length
+      ? `${firing} firing · ${r.alerts.length} shown`
+      : ''
+    if (r.alerts.length === 0) {
+      $('alerts').replaceChildren(el('p', { class: 'empty' }, 'No alerts.'))
+      return
+    }
+    $('alerts').replaceChildren(el('ul', { class: 'alert-list' }, ...r.alerts.map(alertRow)))
+  }
+}
+
+/** Fetches everything for one window, then paints it at once (no half-updated screen). */
 async function refresh() {
   clearTimeout(timer)
   if (!key) return
-  const params = windowParams()
+  const mine = ++generation
+  const range = windowRange(windowName)
+  document.body.dataset.from = range.from
+  document.body.dataset.to = range.to
   $('status').textContent = 'updating…'
-  const results = await Promise.allSettled([
-    renderTiles(params),
-    renderCharts(params),
-    renderBreakdown(params),
-    renderAlerts(),
-  ])
-  const failed = results.find((r) => r.status === 'rejected')
-  $('status').textContent = failed
-    ? `error: ${failed.reason.message}`
-    : `updated ${new Date().toLocaleTimeString()}`
-  document.body.dataset.loaded = 'true'
-  timer = setTimeout(refresh, 10_000)
+  const paints = await Promise.all([
+    loadTiles(range),
+    loadCharts(range),
+    loadBreakdown(range),
+    loadAlerts(),
+  ]).catch((e) => e)
+  if (mine !== generation || !key) return // a newer refresh (or a key change) took over
+  if (paints instanceof Error) {
+    $('status').textContent = `error: ${paints.message}`
+  } else {
+    for (const paint of paints) paint()
+    $('range').textContent = `${when(range.from)} – ${when(range.to)}`
+    $('status').textContent = `updated ${new Date().toLocaleTimeString()}`
+    document.body.dataset.window = windowName
+    document.body.dataset.loaded = String(Number(document.body.dataset.loaded ?? 0) + 1)
+  }
+  timer = setTimeout(refresh, REFRESH_MS)
 }
 
 function showKeyForm(message) {
+  clearTimeout(timer)
   $('main').hidden = true
   $('key-form').hidden = false
-  if (message) $('status').textContent = message
+  $('key-message').textContent = message
+  $('key-input').focus()
+}
+
+function showMain() {
+  $('key-form').hidden = true
+  $('main').hidden = false
+  void refresh()
 }
 
 function start() {
@@ -281,7 +323,7 @@ function start() {
     b.setAttribute('aria-pressed', String(b.dataset.window === windowName))
     b.addEventListener('click', () => {
       windowName = b.dataset.window
-      sessionStorage.setItem('cxpulse-window', windowName)
+      sessionStorage.setItem(WINDOW_STORE, windowName)
       for (const o of document.querySelectorAll('#windows button'))
         o.setAttribute('aria-pressed', String(o === b))
       void refresh()
@@ -293,15 +335,26 @@ function start() {
   })
   $('key-form').addEventListener('submit', (e) => {
     e.preventDefault()
-    key = $('key-input').value.trim()
-    sessionStorage.setItem('cxpulse-key', key)
-    $('key-form').hidden = true
-    $('main').hidden = false
-    void refresh()
+    const entered = $('key-input').value.trim()
+    if (!entered) return
+    key = entered
+    $('key-input').value = ''
+    sessionStorage.setItem(KEY_STORE, key)
+    showMain()
   })
-  if (!key) return showKeyForm('Enter an API key to see your data.')
-  $('main').hidden = false
-  void refresh()
+  $('forget-key').addEventListener('click', () => {
+    sessionStorage.removeItem(KEY_STORE)
+    key = null
+    showKeyForm('Key forgotten. Enter an API key to see your data.')
+  })
+  // A new dashboard link pasted into the same tab.
+  window.addEventListener('hashchange', () => {
+    if (!keyFromHash(location.hash)) return
+    key = takeKeyFromUrl()
+    showMain()
+  })
+  if (!key) return showKeyForm('Enter an API key (query scope) to see your data.')
+  showMain()
 }
 
 start()

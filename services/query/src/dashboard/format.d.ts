@@ -1,0 +1,16 @@
+// Types for format.js (a plain browser module; this file is for the TypeScript tests only).
+export interface WindowSpec {
+  label: string
+  ms: number
+  interval: 'minute' | 'hour' | 'day'
+  tickMs: number
+}
+export const WINDOWS: Readonly<Record<'1h' | '24h' | '7d' | '30d', WindowSpec>>
+export const TILES: readonly { metric: string; label: string; goodUp: boolean }[]
+export const EMPTY: string
+export function fixed(v: number, decimals: number): string
+export function formatDuration(seconds: number): string
+export function formatValue(metric: string, v: number | null | undefined): string
+export function formatDelta(metric: string, d: number | null | undefined): string | null
+export function windowRange(name: keyof typeof WINDOWS, now?: number): { from: string; to: string }
+export function keyFromHash(hash: string): string | null

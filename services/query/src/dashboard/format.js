@@ -1,0 +1,81 @@
+// How the dashboard shows numbers. Pure functions (no DOM), shared by the page and its tests.
+//
+// Precision (documented in the README): CSAT %, churn % and NPS with one decimal, CES with two,
+// first response time in s (whole), min or h (one decimal). Rounding is
+// Number.prototype.toFixed's; a value that rounds to zero carries no sign. Empty → "—".
+
+/** The time windows the picker offers: length and series interval. */
+export const WINDOWS = {
+  '1h': { label: '1 hour', ms: 3_600_000, interval: 'minute', tickMs: 10 * 60_000 },
+  '24h': { label: '24 hours', ms: 86_400_000, interval: 'hour', tickMs: 3 * 3_600_000 },
+  '7d': { label: '7 days', ms: 7 * 86_400_000, interval: 'hour', tickMs: 86_400_000 },
+  '30d': { label: '30 days', ms: 30 * 86_400_000, interval: 'day', tickMs: 5 * 86_400_000 },
+}
+
+/** The headline tiles: metric id, label, whether a rise is good. */
+export const TILES = [
+  { metric: 'csat', label: 'CSAT', goodUp: true },
+  { metric: 'nps', label: 'NPS', goodUp: true },
+  { metric: 'ces', label: 'CES (agreement)', goodUp: true },
+  { metric: 'churn_rate', label: 'Churn', goodUp: false },
+  { metric: 'frt', label: 'First response time', goodUp: false },
+]
+
+export const EMPTY = '—'
+const MINUS = '−'
+
+/** toFixed without "-0.0". */
+export function fixed(v, decimals) {
+  const s = Math.abs(v).toFixed(decimals)
+  return v < 0 && Number(s) !== 0 ? `-${s}` : s
+}
+
+export function formatDuration(seconds) {
+  if (seconds < 120) return `${fixed(seconds, 0)} s`
+  if (seconds < 7200) return `${fixed(seconds / 60, 1)} min`
+  return `${fixed(seconds / 3600, 1)} h`
+}
+
+/** A metric's value as a tile shows it. */
+export function formatValue(metric, v) {
+  if (v === null || v === undefined) return EMPTY
+  switch (metric) {
+    case 'csat':
+    case 'churn_rate':
+    case 'csat_mean':
+    case 'ces_pct':
+      return `${fixed(v, 1)} %`
+    case 'ces':
+      return fixed(v, 2)
+    case 'frt':
+      return formatDuration(v)
+    default:
+      return fixed(v, 1)
+  }
+}
+
+/** The previous-period change in the tile's own unit: "+2.8 pts", "−0.05", "+47 s". */
+export function formatDelta(metric, d) {
+  if (d === null || d === undefined) return null
+  let size
+  if (metric === 'frt') size = formatDuration(Math.abs(d))
+  else if (metric === 'ces') size = Math.abs(d).toFixed(2)
+  else size = Math.abs(d).toFixed(1)
+  const zero = Number(size.replace(/[^0-9.]/g, '')) === 0
+  const sign = zero ? '±' : d > 0 ? '+' : MINUS
+  const unit = metric === 'csat' || metric === 'churn_rate' ? ' pts' : ''
+  return `${sign}${size}${unit}`
+}
+
+/** [from, to) for a window ending at the next whole minute (minute rollups answer it). */
+export function windowRange(name, now = Date.now()) {
+  const w = WINDOWS[name]
+  const to = Math.ceil(now / 60_000) * 60_000
+  return { from: new Date(to - w.ms).toISOString(), to: new Date(to).toISOString() }
+}
+
+/** Reads `key` from a URL fragment such as "#key=cxk_…" (null when absent or empty). */
+export function keyFromHash(hash) {
+  const key = new URLSearchParams(hash.replace(/^#/, '')).get('key')
+  return key ? key.trim() || null : null
+}

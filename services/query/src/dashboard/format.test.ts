@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest'
+import {
+  TILES,
+  WINDOWS,
+  fixed,
+  formatDelta,
+  formatDuration,
+  formatValue,
+  keyFromHash,
+  windowRange,
+} from './format.js'
+
+describe('dashboard number formats', () => {
+  it('shows CSAT %, churn % and NPS with one decimal, CES with two, empty as —', () => {
+    expect(formatValue('csat', 81.2345)).toBe('81.2 %')
+    expect(formatValue('csat', 81.25)).toBe((81.25).toFixed(1) + ' %')
+    expect(formatValue('churn_rate', 7)).toBe('7.0 %')
+    expect(formatValue('nps', -12.3456)).toBe('-12.3')
+    expect(formatValue('nps', -0.04)).toBe('0.0')
+    expect(formatValue('ces', 5.3649)).toBe('5.36')
+    expect(formatValue('csat', null)).toBe('—')
+    expect(formatValue('frt', undefined)).toBe('—')
+  })
+
+  it('shows durations in s, min or h', () => {
+    expect(formatDuration(47.4)).toBe('47 s')
+    expect(formatDuration(119.4)).toBe('119 s')
+    expect(formatDuration(1146)).toBe('19.1 min')
+    expect(formatDuration(7200)).toBe('2.0 h')
+    expect(formatValue('frt', 90)).toBe('90 s')
+  })
+
+  it('shows the previous-period change with its sign and unit', () => {
+    expect(formatDelta('csat', 2.7712)).toBe('+2.8 pts')
+    expect(formatDelta('churn_rate', -1.25)).toBe('−1.3 pts')
+    expect(formatDelta('nps', -2.43)).toBe('−2.4')
+    expect(formatDelta('ces', 0.0149)).toBe('+0.01')
+    expect(formatDelta('frt', 47)).toBe('+47 s')
+    expect(formatDelta('frt', -600)).toBe('−10.0 min')
+    expect(formatDelta('csat', 0.01)).toBe('±0.0 pts')
+    expect(formatDelta('csat', null)).toBeNull()
+    expect(fixed(-0.0001, 2)).toBe('0.00')
+  })
+
+  it('ends windows at the next whole minute, as long as the picker says', () => {
+    const now = Date.parse('2026-11-23T07:07:26.500Z')
+    expect(windowRange('24h', now)).toEqual({
+      from: '2026-11-22T07:08:00.000Z',
+      to: '2026-11-23T07:08:00.000Z',
+    })
+    expect(windowRange('1h', Date.parse('2026-11-23T07:08:00.000Z'))).toEqual({
+      from: '2026-11-23T06:08:00.000Z',
+      to: '2026-11-23T07:08:00.000Z',
+    })
+    for (const w of Object.values(WINDOWS)) expect(w.ms).toBeGreaterThan(w.tickMs)
+  })
+
+  it('reads the key from the fragment only', () => {
+    expect(keyFromHash('#key=cxk_abc')).toBe('cxk_abc')
+    expect(keyFromHash('#window=1h&key=cxk_abc')).toBe('cxk_abc')
+    expect(keyFromHash('#key=')).toBeNull()
+    expect(keyFromHash('')).toBeNull()
+  })
+
+  it('has the five headline tiles', () => {
+    expect(TILES.map((t) => t.metric)).toEqual(['csat', 'nps', 'ces', 'churn_rate', 'frt'])
+  })
+})
