@@ -92,24 +92,49 @@ interface PageGlobals {
   document: {
     body: PageElement
     querySelectorAll(selector: string): Iterable<PageElement>
+    querySelector(selector: string): PageElement | null
     getElementById(id: string): PageElement | null
   }
   sessionStorage: { getItem(key: string): string | null }
 }
 
-/** Tiles and the window they were computed for, read in one go (no refresh in between). */
-async function readTiles(page: Page) {
+/**
+ * Everything the page shows and the window it shows it for, read in one go: the page paints a
+ * refresh all at once, so a snapshot never mixes two windows.
+ */
+async function snapshot(page: Page) {
   return page.evaluate(() => {
     const { document } = globalThis as unknown as PageGlobals
+    const text = (e: PageElement | null) => e?.textContent?.trim() ?? ''
+    const count = (selector: string) => [...document.querySelectorAll(selector)].length
+    const chart = (metric: string) => ({
+      dots: count(`#chart-${metric} svg circle.dot`),
+      firstDot: text(document.querySelector(`#chart-${metric} svg circle.dot title`)),
+      lines: count(`#chart-${metric} svg path.line`),
+      bands: count(`#chart-${metric} svg path.band`),
+      xTicks: count(`#chart-${metric} svg text.tick.x`),
+      yTicks: count(`#chart-${metric} svg text.tick.y`),
+      empty: text(document.querySelector(`#chart-${metric} svg .empty-note`)),
+    })
+    const data = document.body.dataset
     return {
-      from: document.body.dataset['from']!,
-      to: document.body.dataset['to']!,
+      from: data['from']!,
+      to: data['to']!,
+      interval: data['interval']!,
+      tz: data['tz']!,
+      loaded: Number(data['loaded']),
       tiles: [...document.querySelectorAll('#tiles .tile')].map((t) => ({
         metric: t.dataset['metric']!,
-        value: t.querySelector('.value')!.textContent!.trim(),
-        n: t.querySelector('.n')?.textContent?.trim() ?? '',
-        delta: t.querySelector('.delta')?.textContent?.trim() ?? '',
+        value: text(t.querySelector('.value')),
+        n: text(t.querySelector('.n')),
+        delta: text(t.querySelector('.delta')),
       })),
+      charts: { csat: chart('csat'), nps: chart('nps') },
+      bars: [...document.querySelectorAll('#breakdown .bar')].map((b) => ({
+        key: b.dataset['key']!,
+        num: text(b.querySelector('.num')),
+      })),
+      breakdown: text(document.querySelector('#breakdown')),
     }
   })
 }
@@ -129,10 +154,12 @@ describe('dashboard in headless Chromium', () => {
     return res.json()
   }
 
-  async function expectTilesMatchApi(page: Page, apiKey = key.key) {
-    const { from, to, tiles } = await readTiles(page)
-    expect(tiles.map((t: TileText) => t.metric)).toEqual([...TILE_METRICS])
-    for (const t of tiles) {
+  /** Tiles, chart points and breakdown bars against the API for the window on screen. */
+  async function expectPageMatchesApi(page: Page, apiKey = key.key) {
+    const shot = await snapshot(page)
+    const { from, to } = shot
+    expect(shot.tiles.map((t: TileText) => t.metric)).toEqual([...TILE_METRICS])
+    for (const t of shot.tiles) {
       const r = metricBody.parse(
         await api(
           `/v1/metrics/${t.metric}?${new URLSearchParams({ from, to, compare: 'previous_period' })}`,
@@ -148,7 +175,42 @@ describe('dashboard in headless Chromium', () => {
         expect(t.delta, t.metric).toContain(' vs previous ')
       }
     }
-    return { from, to, tiles }
+    for (const metric of ['csat', 'nps'] as const) {
+      const { interval, tz } = shot
+      const r = metricBody.parse(
+        await api(
+          `/v1/metrics/${metric}?${new URLSearchParams({ from, to, interval, tz })}`,
+          apiKey,
+        ),
+      )
+      const points = r.series!.filter((p) => p.value !== null)
+      const c = shot.charts[metric]
+      expect(c.dots, metric).toBe(points.length)
+      expect(c.xTicks, metric).toBeGreaterThanOrEqual(4)
+      expect(c.yTicks, metric).toBeGreaterThanOrEqual(3)
+      if (points.length === 0) {
+        expect(c.empty, metric).toContain('n = 0')
+        continue
+      }
+      expect(c.lines, metric).toBe(1)
+      if (points.length > 1) expect(c.bands, metric).toBeGreaterThanOrEqual(1)
+      expect(c.firstDot, metric).toContain(
+        `${shown(metric, points[0]!.value)} (n = ${points[0]!.n}`,
+      )
+    }
+    const groups = metricBody
+      .parse(
+        await api(
+          `/v1/metrics/csat?${new URLSearchParams({ from, to, group_by: 'channel' })}`,
+          apiKey,
+        ),
+      )
+      .groups!.filter((g) => g.value !== null)
+    expect(shot.bars).toEqual(
+      groups.slice(0, 15).map((g) => ({ key: g.key, num: `${shown('csat', g.value)} · n ${g.n}` })),
+    )
+    if (groups.length === 0) expect(shot.breakdown).toContain('n = 0')
+    return shot
   }
 
   beforeAll(async () => {
@@ -268,50 +330,22 @@ describe('dashboard in headless Chromium', () => {
       ),
     ).toBe(key.key)
 
-    // Tiles: exactly the API's numbers for the page's window (24 hours by default).
-    const { from, to, tiles } = await expectTilesMatchApi(page)
-    expect(Date.parse(to) - Date.parse(from)).toBe(24 * HOUR)
-    expect(tiles.find((t) => t.metric === 'csat')!.value).toMatch(/^\d+\.\d %$/)
-
-    // Charts: one dot per non-empty bucket the API returns, a line, a band, labelled axes.
-    const seriesCall = apiRequests.find(
-      (r) => r.url.includes('/v1/metrics/csat?') && r.url.includes('interval='),
+    // Tiles, charts and breakdown: exactly the API's numbers for the page's window (24 hours
+    // by default, hourly points in the browser's zone).
+    const first = await expectPageMatchesApi(page)
+    expect(Date.parse(first.to) - Date.parse(first.from)).toBe(24 * HOUR)
+    expect(first.interval).toBe('hour')
+    expect(first.tiles.find((t) => t.metric === 'csat')!.value).toMatch(/^\d+\.\d %$/)
+    expect(first.charts.csat.dots).toBeGreaterThan(20)
+    expect(first.charts.nps.bands).toBeGreaterThanOrEqual(1)
+    expect(first.bars.map((b) => b.key).sort()).toEqual(['chat', 'email', 'phone', 'web'])
+    // ...and it is the window the page asked the API for.
+    const seriesCalls = requests
+      .filter((r) => r.url.includes('/v1/metrics/csat?') && r.url.includes('interval=hour'))
+      .map((r) => new URL(r.url).searchParams)
+    expect(seriesCalls.some((q) => q.get('from') === first.from && q.get('tz') === first.tz)).toBe(
+      true,
     )
-    expect(seriesCall).toBeDefined()
-    const seriesParams = new URL(seriesCall!.url).searchParams
-    expect(seriesParams.get('interval')).toBe('hour')
-    expect(seriesParams.get('from')).toBe(from)
-    for (const metric of ['csat', 'nps']) {
-      const r = metricBody.parse(
-        await api(
-          `/v1/metrics/${metric}?${new URLSearchParams({ ...Object.fromEntries(seriesParams) })}`,
-        ),
-      )
-      const points = r.series!.filter((p) => p.value !== null)
-      expect(points.length, metric).toBeGreaterThan(20)
-      const chart = page.locator(`#chart-${metric} svg`)
-      expect(await chart.locator('circle.dot').count(), metric).toBe(points.length)
-      expect(await chart.locator('path.line').count(), metric).toBe(1)
-      expect(await chart.locator('path.band').count(), metric).toBeGreaterThanOrEqual(1)
-      expect(await chart.locator('text.tick.x').count(), metric).toBeGreaterThanOrEqual(4)
-      expect(await chart.locator('text.tick.y').count(), metric).toBeGreaterThanOrEqual(3)
-      const firstTitle = await chart.locator('circle.dot title').first().textContent()
-      expect(firstTitle, metric).toContain(
-        `${shown(metric, points[0]!.value)} (n = ${points[0]!.n}`,
-      )
-    }
-
-    // Breakdown by channel: one bar per group, value and n as the API says.
-    const groups = metricBody.parse(
-      await api(`/v1/metrics/csat?${new URLSearchParams({ from, to, group_by: 'channel' })}`),
-    ).groups!
-    expect(groups.map((g) => g.key).sort()).toEqual(['chat', 'email', 'phone', 'web'])
-    for (const g of groups) {
-      const bar = page.locator(`#breakdown .bar[data-key="${g.key}"]`)
-      expect(await bar.locator('.num').textContent(), g.key).toBe(
-        `${shown('csat', g.value)} · n ${g.n}`,
-      )
-    }
 
     // Alerts: the chat incident fired; the panel shows rule, dimension value and the figures.
     const alerts = alertsBody.parse(await api('/v1/alerts?state=all&limit=20')).alerts
@@ -336,13 +370,18 @@ describe('dashboard in headless Chromium', () => {
     expect((await stat(SCREENSHOT)).size).toBeGreaterThan(20_000)
 
     // Auto-refresh: a second round of requests and paint within ~10 s, without any click.
-    await page.waitForSelector('body[data-loaded="2"]', { timeout: 20_000 })
-    await expectTilesMatchApi(page)
+    await page.waitForFunction(
+      (n) => Number((globalThis as unknown as PageGlobals).document.body.dataset['loaded']) > n,
+      (await snapshot(page)).loaded,
+      { timeout: 20_000 },
+    )
+    await expectPageMatchesApi(page)
 
     // The window picker: 7 days, with an hourly series; then 30 days, with a daily one.
     for (const [name, span, interval] of [
       ['7d', 7 * 24 * HOUR, 'hour'],
       ['30d', 30 * 24 * HOUR, 'day'],
+      ['1h', HOUR, 'minute'],
     ] as const) {
       const before = Number(
         await page.evaluate(
@@ -358,8 +397,9 @@ describe('dashboard in headless Chromium', () => {
       expect(
         await page.getAttribute(`#windows button[data-window="${name}"]`, 'aria-pressed'),
       ).toBe('true')
-      const picked = await expectTilesMatchApi(page)
+      const picked = await expectPageMatchesApi(page)
       expect(Date.parse(picked.to) - Date.parse(picked.from), name).toBe(span)
+      expect(picked.interval, name).toBe(interval)
       expect(
         requests.some(
           (r) => r.url.includes('/v1/metrics/nps?') && r.url.includes(`interval=${interval}`),
@@ -378,7 +418,7 @@ describe('dashboard in headless Chromium', () => {
     page.on('pageerror', (e) => problems.push(e.message))
     await page.goto(`${pipeline.query.url}/#key=${emptyKey.key}`)
     await page.waitForSelector('body[data-loaded="1"]', { timeout: 30_000 })
-    const { tiles } = await expectTilesMatchApi(page, emptyKey.key)
+    const { tiles } = await expectPageMatchesApi(page, emptyKey.key)
     for (const t of tiles) {
       expect(t.value, t.metric).toBe('—')
       expect(t.n, t.metric).toBe('n = 0')

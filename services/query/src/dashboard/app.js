@@ -282,8 +282,6 @@ async function refresh() {
   if (!key) return
   const mine = ++generation
   const range = windowRange(windowName)
-  document.body.dataset.from = range.from
-  document.body.dataset.to = range.to
   $('status').textContent = 'updating…'
   const paints = await Promise.all([
     loadTiles(range),
@@ -296,6 +294,13 @@ async function refresh() {
     $('status').textContent = `error: ${paints.message}`
   } else {
     for (const paint of paints) paint()
+    // What is on screen, for people and tests: the window, its series interval and zone.
+    Object.assign(document.body.dataset, {
+      from: range.from,
+      to: range.to,
+      interval: WINDOWS[windowName].interval,
+      tz: zone,
+    })
     $('range').textContent = `${when(range.from)} – ${when(range.to)}`
     $('status').textContent = `updated ${new Date().toLocaleTimeString()}`
     document.body.dataset.window = windowName
