@@ -34,7 +34,8 @@ reliability test records when its assertions pass or fail; do not edit by hand.
 Newest result: ${newest}. "Produced" are events the system accepted (HTTP 202 / Kafka ack),
 "counted" the distinct accepted events the aggregates hold; a pass means the ledger
 comparison was exact (zero lost, zero double-counted) or, for attacks, that every attempt was
-refused or answered safely.
+refused or answered safely. "unverified" means the check could not run on the machine that
+produced this report (its notes say why); it is never counted as a pass.
 
 ## Faults
 
