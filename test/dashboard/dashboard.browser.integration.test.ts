@@ -407,6 +407,14 @@ describe('dashboard in headless Chromium', () => {
         name,
       ).toBe(true)
     }
+    // "Forget key" drops it from the tab and brings back the prompt.
+    await page.click('#forget-key')
+    await page.waitForSelector('#key-form:not([hidden])')
+    expect(
+      await page.evaluate(() =>
+        (globalThis as unknown as PageGlobals).sessionStorage.getItem('cxpulse-key'),
+      ),
+    ).toBeNull()
     expect(problems).toEqual([])
     await context.close()
   }, 90_000)
@@ -435,6 +443,7 @@ describe('dashboard in headless Chromium', () => {
     await prompt.goto(`${pipeline.query.url}/`)
     await prompt.waitForSelector('#key-form:not([hidden])')
     expect(await prompt.locator('#main').isHidden()).toBe(true)
+    expect(await prompt.locator('#forget-key').isHidden()).toBe(true)
     expect(calls.filter((u) => u.includes('/v1/'))).toEqual([])
     // A key that is not accepted brings the prompt back with a reason.
     await prompt.fill('#key-input', 'cxp_not-a-real-key')

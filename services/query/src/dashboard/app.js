@@ -312,6 +312,7 @@ async function refresh() {
 function showKeyForm(message) {
   clearTimeout(timer)
   $('main').hidden = true
+  $('forget-key').hidden = true
   $('key-form').hidden = false
   $('key-message').textContent = message
   $('key-input').focus()
@@ -319,6 +320,7 @@ function showKeyForm(message) {
 
 function showMain() {
   $('key-form').hidden = true
+  $('forget-key').hidden = false
   $('main').hidden = false
   void refresh()
 }
