@@ -11,6 +11,10 @@ describe('CSV', () => {
     ])
   })
 
+  it('ignores a leading byte-order mark', () => {
+    expect(parseCsv('\uFEFFid,score\n1,5\n')[0]).toEqual({ line: 1, cells: ['id', 'score'] })
+  })
+
   it('maps dotted columns to nested fields and converts only numeric and boolean fields', () => {
     const [r] = csvRecords(
       'type,customer_id,score,dimensions.channel,complaint,comment\nsurvey.response,007,4,chat,true,\n',

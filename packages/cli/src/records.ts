@@ -23,7 +23,8 @@ export function parseCsv(text: string): { line: number; cells: string[] }[] {
     cells = []
     cell = ''
   }
-  for (let i = 0; i < text.length; i++) {
+  // Spreadsheet exports often start with a byte-order mark; it is not part of the first column name.
+  for (let i = text.startsWith('\uFEFF') ? 1 : 0; i < text.length; i++) {
     const c = text[i]!
     if (quoted) {
       if (c === '"' && text[i + 1] === '"') {
