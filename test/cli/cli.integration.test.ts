@@ -1,6 +1,7 @@
-import { execFile, spawnSync } from 'node:child_process'
+import { execFile, spawn, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -172,6 +173,76 @@ describe('the cxpulse CLI against a running pipeline', () => {
     })
     expect(comments).toEqual([{ comment: 'said "meh"\nover two lines' }])
   }, 120_000)
+
+  it('send --rate spreads the events over time', async () => {
+    const events = Array.from({ length: 6 }, (_, i) => survey({ customer_id: `rate-${i}` }))
+    const file = join(dir, 'paced.ndjson')
+    await writeFile(file, events.map((e) => JSON.stringify(e)).join('\n'))
+    const r = await send('--rate', '4', file)
+    expect(r.out.split('\n')[0], r.err).toBe('accepted 6, rejected 0')
+    expect(r.code).toBe(0)
+    const spread = async () =>
+      (
+        await queryRows(ch, {
+          name: 'paced',
+          sql: `SELECT count() AS n, toFloat64(max(received_at)) - toFloat64(min(received_at)) AS seconds FROM ${ch.table('survey_responses')} WHERE tenant_id = 'acme' AND customer_id LIKE 'rate-%'`,
+          row: z.object({ n: z.coerce.number(), seconds: z.coerce.number() }),
+        })
+      )[0]!
+    await waitFor('paced events counted', async () => ((await spread()).n === 6 ? true : undefined))
+    // 4 events/s in batches of one: the sixth leaves 5 / 4 s after the first.
+    expect((await spread()).seconds).toBeGreaterThanOrEqual(1.2)
+  }, 60_000)
+
+  it('cxpulse serve ingest runs the ingest service alone and stops cleanly on SIGTERM', async () => {
+    const port = await new Promise<number>((done) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo
+        probe.close(() => done(port))
+      })
+    })
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', 'ingest'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: testEnvironment().kafka.brokers.join(','),
+        TOPIC_PREFIX: prefix,
+        INGEST_HOST: '127.0.0.1',
+        INGEST_PORT: String(port),
+        INGEST_API_KEYS: JSON.stringify([
+          { id: 'k', tenant_id: 'acme', hash: key.hash, scopes: ['ingest'] },
+        ]),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
+    try {
+      const url = `http://127.0.0.1:${port}`
+      await waitFor(
+        'standalone ingest ready',
+        async () => ((await fetch(`${url}/readyz`).catch(() => undefined))?.ok ? true : undefined),
+        60_000,
+      )
+      const event = survey({ customer_id: 'serve-1' })
+      const res = await fetch(`${url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(event),
+      })
+      expect(res.status, stderr).toBe(202)
+      // The pipeline's processor reads the same topics: the event lands like any other.
+      await waitFor('event through the standalone ingest counted', async () =>
+        (await landed()).includes(event.event_id) ? true : undefined,
+      )
+      child.kill('SIGTERM')
+      expect(await exited, stderr).toBe(0)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  }, 90_000)
 
   it('cxpulse query prints what the API answers, as JSON and as a table', async () => {
     const run = (...args: string[]) =>
@@ -361,5 +432,11 @@ describe('the cxpulse CLI against a running pipeline', () => {
     })
     expect(help.status).toBe(0)
     expect(help.stdout).toMatch(/Usage: cxpulse send/)
+    const serve = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'serve', 'ingester'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    })
+    expect(serve.status).toBe(2)
+    expect(serve.stderr).toMatch(/^argument 1: expected ingest, processor, query, alerter/)
   })
 })

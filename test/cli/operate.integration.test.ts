@@ -28,6 +28,7 @@ describe('cxpulse import, dlq and simulate', () => {
   let pipeline: Pipeline
   let dir: string
   const key = generateApiKey()
+  const globexKey = generateApiKey()
   const prefix = uniqueName('ops')
   const groupId = uniqueName('ops-group')
   const topics = topicNames(prefix)
@@ -42,6 +43,7 @@ describe('cxpulse import, dlq and simulate', () => {
       clickhouse: ch,
       keys: createKeyStore([
         { id: 'k', tenant_id: 'acme', hash: key.hash, scopes: ['ingest', 'query'] },
+        { id: 'g', tenant_id: 'globex', hash: globexKey.hash, scopes: ['ingest'] },
       ]),
       logger: testLogger,
       topicPrefix: prefix,
@@ -320,11 +322,19 @@ describe('cxpulse import, dlq and simulate', () => {
     expect(wrong.err).toMatch(/expected inspect or replay/)
   }, 120_000)
 
-  it('simulate sends seeded history through ingest and everything accepted lands', async () => {
+  it('simulate sends seeded history for two tenants through ingest and everything accepted lands', async () => {
     const run = await cli(
       'simulate',
       '--url',
       pipeline.ingest.url,
+      '--key',
+      key.key,
+      '--key',
+      globexKey.key,
+      '--channels',
+      'chat,email',
+      '--agents',
+      '3',
       '--backfill-days',
       '0.02',
       '--rate',
@@ -332,24 +342,42 @@ describe('cxpulse import, dlq and simulate', () => {
       '--seed',
       '7',
       '--incident',
-      'channel=chat,start=-20m,for=15m',
+      'channel=chat,start=-20m,duration=15m',
     )
     expect(run.code, run.err).toBe(0)
+    expect(run.err).toMatch(/2 tenants/)
     const m = /^sent (\d+): accepted (\d+), rejected 0, failed 0$/m.exec(run.out)
     expect(m, run.out).not.toBeNull()
     const accepted = Number(m![2])
     expect(accepted).toBeGreaterThan(20)
     expect(run.out).toMatch(/^incident: channel chat from /m)
     await drained()
-    const rows = await queryRows(ch, {
-      name: 'simulated',
-      sql: `SELECT (SELECT uniqExact(event_id) FROM ${ch.table('survey_responses')} WHERE tenant_id = 'acme' AND customer_id LIKE 'cust-%')
-             + (SELECT uniqExact(event_id) FROM ${ch.table('ticket_events')} WHERE tenant_id = 'acme')
-             + (SELECT uniqExact(event_id) FROM ${ch.table('customer_events')} WHERE tenant_id = 'acme')
-             + (SELECT uniqExact(event_id) FROM ${ch.table('qa_reviews')} WHERE tenant_id = 'acme') AS n`,
-      row: z.object({ n: z.coerce.number() }),
+    const landed = async (tenant: string) => {
+      const rows = await queryRows(ch, {
+        name: 'simulated',
+        sql: `SELECT (SELECT uniqExact(event_id) FROM ${ch.table('survey_responses')} WHERE tenant_id = {tenant:String} AND customer_id LIKE 'cust-%')
+               + (SELECT uniqExact(event_id) FROM ${ch.table('ticket_events')} WHERE tenant_id = {tenant:String})
+               + (SELECT uniqExact(event_id) FROM ${ch.table('customer_events')} WHERE tenant_id = {tenant:String})
+               + (SELECT uniqExact(event_id) FROM ${ch.table('qa_reviews')} WHERE tenant_id = {tenant:String}) AS n`,
+        params: { tenant },
+        row: z.object({ n: z.coerce.number() }),
+      })
+      return rows[0]!.n
+    }
+    const [acme, globex] = [await landed('acme'), await landed('globex')]
+    expect(acme).toBeGreaterThan(0)
+    expect(globex).toBeGreaterThan(0)
+    expect(acme + globex).toBe(accepted)
+    const channels = await queryRows(ch, {
+      name: 'simulated_channels',
+      sql: `SELECT DISTINCT channel FROM ${ch.table('survey_responses')} WHERE tenant_id = 'globex' ORDER BY channel`,
+      row: z.object({ channel: z.string() }),
     })
-    expect(rows[0]!.n).toBe(accepted)
+    expect(channels.map((c) => c.channel)).toEqual(['chat', 'email'])
+
+    const unknownChannel = await cli('simulate', '--incident', 'channel=voice,for=5m')
+    expect(unknownChannel.code).toBe(2)
+    expect(unknownChannel.err).toMatch(/--incident\.0: .*"voice" is not simulated/)
 
     const bad = await cli('simulate', '--duration', 'soon')
     expect(bad.code).toBe(2)

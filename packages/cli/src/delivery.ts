@@ -17,7 +17,11 @@ export const SHOWN_REJECTIONS = 20
  * Progress on stderr: a redrawn bar with the rate on a terminal, a plain line every two
  * seconds otherwise (logs and CI keep readable lines).
  */
-export function progressReporter(total: number, label: string, stream = process.stderr) {
+export function progressReporter(
+  total: number,
+  label: string,
+  stream: { isTTY?: boolean; write(text: string): unknown } = process.stderr,
+) {
   const started = Date.now()
   let last = 0
   const tty = stream.isTTY
@@ -63,6 +67,23 @@ export async function printSummary(
 }
 
 /**
+ * With `--rate R` events per second: how long to wait before sending the events after the
+ * first `sent`, so that `sent` events took at least `sent / R` seconds since `startedAt`.
+ */
+export function paceDelay(sent: number, rate: number | undefined, startedAt: number, now: number) {
+  if (!rate) return 0
+  return Math.max(0, startedAt + (sent / rate) * 1000 - now)
+}
+
+/**
+ * Requests per batch: the batch size, but under a rate limit small enough for about four
+ * requests a second, so the pace is even rather than one burst and a long pause.
+ */
+export function pacedBatchSize(batchSize: number, rate: number | undefined): number {
+  return rate ? Math.min(batchSize, Math.max(1, Math.ceil(rate / 4))) : batchSize
+}
+
+/**
  * Sends events (each with the line it came from) through the SDK in batches, adds the
  * service's rejections to `rejections`, and prints the summary. Returns the exit code: 0 when
  * everything was accepted, 1 when anything was rejected or the service could not be reached.
@@ -74,9 +95,12 @@ export async function deliverEvents(options: {
   url: string
   apiKey: string
   batchSize: number
+  /** Events per second at most (undefined: as fast as the service takes them). */
+  rate?: number | undefined
   rejectsFile: string | undefined
 }): Promise<number> {
-  const { events, rejections, batchSize } = options
+  const { events, rejections, rate } = options
+  const batchSize = pacedBatchSize(options.batchSize, rate)
   const lineOf = new Map(events.map((e) => [e.event.event_id.toLowerCase(), e.line]))
   const toLine = (x: Rejection): LineRejection => ({
     line: (x.event_id && lineOf.get(x.event_id.toLowerCase())) || 0,
@@ -89,7 +113,10 @@ export async function deliverEvents(options: {
   let accepted = 0
   let sent = 0
   let failure: string | undefined
+  const started = Date.now()
   for (let i = 0; i < events.length; i += batchSize) {
+    const wait = paceDelay(sent, rate, started, Date.now())
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
     const batch = events.slice(i, i + batchSize).map((e) => e.event)
     try {
       const result = await client.send(batch)

@@ -50,6 +50,7 @@ Options:
   --url URL            ingest base URL (default http://127.0.0.1:8080)
   --key KEY            API key with the ingest scope (default: $CXPULSE_API_KEY)
   --batch-size N       events per request (default 500)
+  --rate N             send at most N events per second (default: as fast as accepted)
   --rejects-file PATH  write every rejection as NDJSON
   --dry-run            map and validate only; send nothing
   -h, --help           this text`
@@ -63,6 +64,7 @@ export const importOptions = {
   url: { type: 'string' },
   key: { type: 'string' },
   'batch-size': { type: 'string' },
+  rate: { type: 'string' },
   'rejects-file': { type: 'string' },
   'dry-run': { type: 'boolean' },
 } as const
@@ -141,6 +143,7 @@ export const importFlags = z.object({
   url: z.url().default('http://127.0.0.1:8080'),
   key: z.string().min(1).optional(),
   'batch-size': z.coerce.number().int().min(1).max(10_000).default(500),
+  rate: z.coerce.number().positive().max(1_000_000).optional(),
   'rejects-file': z.string().min(1).optional(),
   'dry-run': z.boolean().default(false),
 })
@@ -390,6 +393,7 @@ export async function runImport(flags: ImportFlags): Promise<number> {
     url: flags.url,
     apiKey: key!,
     batchSize: flags['batch-size'],
+    rate: flags.rate,
     rejectsFile: flags['rejects-file'],
   })
 }

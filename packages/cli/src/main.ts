@@ -9,6 +9,7 @@ import { importFlags, importHelp, importOptions, runImport } from './import.comm
 import { keysFlags, keysHelp, keysOptions, runKeys } from './keys.command.ts'
 import { queryFlags, queryHelp, queryOptions, runQuery } from './query.command.ts'
 import { runSend, sendFlags, sendHelp, sendOptions } from './send.command.ts'
+import { runServe, serveFlags, serveHelp, serveOptions } from './serve.command.ts'
 import { runSimulate, simulateFlags, simulateHelp, simulateOptions } from './simulate.command.ts'
 import { runStart, startFlags, startHelp, startOptions } from './start.command.ts'
 
@@ -79,6 +80,13 @@ const commands: Record<string, Command<z.ZodObject>> = {
     options: dataDirOption,
     run: runMigrate as Command<z.ZodObject>['run'],
   },
+  serve: {
+    summary: 'run one service alone (ingest, processor, query or alerter), for production',
+    help: serveHelp,
+    flags: serveFlags,
+    options: serveOptions,
+    run: runServe as Command<z.ZodObject>['run'],
+  },
 }
 
 const usage = `Usage: cxpulse <command> [options]
@@ -124,7 +132,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const flags = command.flags.safeParse(values)
   if (!flags.success) {
-    console.error(flags.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n'))
+    // Positional arguments are `_` in the schema; name them as the user sees them.
+    const where = (path: PropertyKey[]) =>
+      path[0] === '_'
+        ? path.length > 1
+          ? `argument ${Number(path[1]) + 1}`
+          : 'arguments'
+        : `--${path.join('.')}`
+    console.error(flags.error.issues.map((i) => `${where(i.path)}: ${i.message}`).join('\n'))
     console.error(command.help)
     return 2
   }

@@ -22,6 +22,7 @@ Options:
   --key KEY            API key with the ingest scope (default: $CXPULSE_API_KEY)
   --format F           ndjson or csv (default: from the file extension)
   --batch-size N       events per request (default 500)
+  --rate N             send at most N events per second (default: as fast as accepted)
   --rejects-file PATH  write every rejection as NDJSON
   -h, --help           this text`
 
@@ -30,6 +31,7 @@ export const sendOptions = {
   key: { type: 'string' },
   format: { type: 'string' },
   'batch-size': { type: 'string' },
+  rate: { type: 'string' },
   'rejects-file': { type: 'string' },
 } as const
 
@@ -39,6 +41,7 @@ export const sendFlags = z.object({
   key: z.string().min(1).optional(),
   format: z.enum(['ndjson', 'csv']).optional(),
   'batch-size': z.coerce.number().int().min(1).max(10_000).default(500),
+  rate: z.coerce.number().positive().max(1_000_000).optional(),
   'rejects-file': z.string().min(1).optional(),
 })
 
@@ -93,6 +96,7 @@ export async function runSend(flags: z.output<typeof sendFlags>): Promise<number
     url: flags.url,
     apiKey: key,
     batchSize: flags['batch-size'],
+    rate: flags.rate,
     rejectsFile: flags['rejects-file'],
   })
 }

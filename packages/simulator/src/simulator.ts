@@ -27,6 +27,9 @@ export interface Simulator {
 
 const MINUTE = 60_000
 
+/** The channels simulated unless `SimulatorOptions.channels` says otherwise. */
+export const DEFAULT_CHANNELS: readonly string[] = ['email', 'chat', 'phone', 'web']
+
 /** Volume over the day (UTC): quiet at night, peak mid-afternoon; between 0.15 and 1. */
 export function diurnalFactor(at: Date): number {
   const hours = at.getUTCHours() + at.getUTCMinutes() / 60
@@ -56,7 +59,7 @@ function uuid(random: () => number): string {
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const random = mulberry32(options.seed ?? 1)
   const perMinute = options.responsesPerMinute ?? 60
-  const channels = options.channels ?? ['email', 'chat', 'phone', 'web']
+  const channels = options.channels ?? DEFAULT_CHANNELS
   const agents = Array.from(
     { length: options.agents ?? 12 },
     (_, i) => `agent-${String(i + 1).padStart(2, '0')}`,
