@@ -407,6 +407,48 @@ describe('dashboard in headless Chromium', () => {
         name,
       ).toBe(true)
     }
+    // A custom window typed into the picker's date-time fields (the browser's local time):
+    // 6 hours ending 30 minutes ago, with minute points. A reversed one is refused on the page.
+    const customTo = Math.floor((Date.now() - 30 * 60_000) / 60_000) * 60_000
+    const customFrom = customTo - 6 * HOUR
+    const localInput = (ms: number) =>
+      page.evaluate((t) => {
+        const d = new Date(t)
+        const p = (v: number) => String(v).padStart(2, '0')
+        return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`
+      }, ms)
+    const pageData = () =>
+      page.evaluate(() => ({ ...(globalThis as unknown as PageGlobals).document.body.dataset }))
+    await page.click('#windows button[data-window="custom"]')
+    await page.waitForSelector('#custom-form:not([hidden])')
+    await page.fill('#custom-from', await localInput(customTo))
+    await page.fill('#custom-to', await localInput(customFrom))
+    await page.click('#custom-form button[type="submit"]')
+    expect(await page.locator('#custom-error').textContent()).toContain('end must be')
+    expect((await pageData())['window']).toBe('1h')
+    await page.fill('#custom-from', await localInput(customFrom))
+    await page.fill('#custom-to', await localInput(customTo))
+    await page.click('#custom-form button[type="submit"]')
+    await page.waitForFunction(
+      () => (globalThis as unknown as PageGlobals).document.body.dataset['window'] === 'custom',
+    )
+    expect(await page.locator('#custom-form').isHidden()).toBe(true)
+    expect(await page.getAttribute('#windows button[data-window="custom"]', 'aria-pressed')).toBe(
+      'true',
+    )
+    const customShot = await expectPageMatchesApi(page)
+    expect(customShot.from).toBe(new Date(customFrom).toISOString())
+    expect(customShot.to).toBe(new Date(customTo).toISOString())
+    expect(customShot.interval).toBe('minute')
+    expect(customShot.charts.csat.dots).toBeGreaterThan(10)
+    for (const t of customShot.tiles) expect(t.delta, t.metric).toMatch(/previous 6 hours$/)
+    // The tab keeps it across a reload (and the key, which is no longer in the URL).
+    await page.reload()
+    await page.waitForSelector('body[data-loaded="1"]', { timeout: 30_000 })
+    const reloaded = await expectPageMatchesApi(page)
+    expect([reloaded.from, reloaded.to]).toEqual([customShot.from, customShot.to])
+    expect((await pageData())['window']).toBe('custom')
+
     // "Forget key" drops it from the tab and brings back the prompt.
     await page.click('#forget-key')
     await page.waitForSelector('#key-form:not([hidden])')
@@ -417,7 +459,7 @@ describe('dashboard in headless Chromium', () => {
     ).toBeNull()
     expect(problems).toEqual([])
     await context.close()
-  }, 90_000)
+  }, 120_000)
 
   it('shows "—" and n = 0 for a tenant without data, and asks for a key when there is none', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
@@ -434,6 +476,22 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.locator('#chart-csat svg .empty-note').textContent()).toContain('n = 0')
     expect(await page.locator('#breakdown').textContent()).toContain('n = 0')
     expect(await page.locator('#alerts').textContent()).toContain('No alerts')
+
+    // A query service without the alerts API (404): the panel says so, the rest still works.
+    const noAlerts = await context.newPage()
+    await noAlerts.route(
+      (url) => url.pathname === '/v1/alerts',
+      (r) =>
+        r.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not_found"}' }),
+    )
+    await noAlerts.goto(`${pipeline.query.url}/#key=${key.key}`)
+    await noAlerts.waitForSelector('body[data-loaded="1"]', { timeout: 30_000 })
+    expect(await noAlerts.locator('#alerts').textContent()).toContain('Alerts unavailable')
+    expect(await noAlerts.locator('#tiles .tile').count()).toBe(5)
+    expect(await noAlerts.locator('#tiles .tile[data-metric="csat"] .value').textContent()).toMatch(
+      /^\d+\.\d %$/,
+    )
+    await noAlerts.close()
 
     // A fresh tab without a key in the link: the key prompt, nothing requested from the API.
     const bare = await context.browser()!.newContext()

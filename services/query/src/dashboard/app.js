@@ -6,16 +6,20 @@ import {
   EMPTY,
   TILES,
   WINDOWS,
+  customRange,
+  customWindow,
   fixed,
   formatDelta,
   formatValue,
   keyFromHash,
+  toLocalInput,
   windowRange,
 } from './format.js'
 
 const REFRESH_MS = 10_000
 const KEY_STORE = 'cxpulse-key'
 const WINDOW_STORE = 'cxpulse-window'
+const CUSTOM_STORE = 'cxpulse-custom'
 const INTERVAL_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }
 const CHARTS = [
   { id: 'chart-csat', metric: 'csat', title: 'CSAT %', unit: '%', domain: [0, 100], minSpan: 10 },
@@ -37,9 +41,29 @@ function takeKeyFromUrl() {
 }
 
 let key = takeKeyFromUrl()
-let windowName = WINDOWS[sessionStorage.getItem(WINDOW_STORE)]
-  ? sessionStorage.getItem(WINDOW_STORE)
-  : '24h'
+/** The custom window's fixed [from, to) as last applied in this tab (null if none). */
+function storedCustom() {
+  try {
+    const c = JSON.parse(sessionStorage.getItem(CUSTOM_STORE) ?? 'null')
+    return c && typeof c.from === 'string' && typeof c.to === 'string' ? c : null
+  } catch {
+    return null
+  }
+}
+let custom = storedCustom()
+const storedWindow = sessionStorage.getItem(WINDOW_STORE)
+let windowName =
+  Object.hasOwn(WINDOWS, storedWindow ?? '') || (storedWindow === 'custom' && custom)
+    ? storedWindow
+    : '24h'
+
+/** The window on screen: a preset ending at the next whole minute, or the custom one. */
+function currentWindow() {
+  if (windowName === 'custom' && custom) {
+    return { spec: customWindow(Date.parse(custom.from), Date.parse(custom.to)), range: custom }
+  }
+  return { spec: WINDOWS[windowName], range: windowRange(windowName) }
+}
 let breakdownBy = 'channel'
 let timer
 let generation = 0
@@ -90,7 +114,7 @@ const when = (iso) =>
     minute: '2-digit',
   })
 
-function tile(t, r) {
+function tile(t, r, spec) {
   const label = el('div', { class: 'label' }, t.label)
   if (r instanceof Error) {
     return el(
@@ -112,7 +136,7 @@ function tile(t, r) {
   )
   const n = el('span', { class: 'n', 'data-n': String(r.n) }, `n = ${r.n}`)
   const deltaText = formatDelta(t.metric, r.delta)
-  const previous = WINDOWS[windowName].label
+  const previous = spec.label
   const delta =
     deltaText === null
       ? el('span', { class: 'delta none' }, `no data in the previous ${previous}`)
@@ -134,13 +158,13 @@ function tile(t, r) {
   )
 }
 
-async function loadTiles(range) {
+async function loadTiles(range, spec) {
   const results = await Promise.all(
     TILES.map((t) =>
       api(`/v1/metrics/${t.metric}`, { ...range, compare: 'previous_period' }).catch((e) => e),
     ),
   )
-  return () => $('tiles').replaceChildren(...TILES.map((t, i) => tile(t, results[i])))
+  return () => $('tiles').replaceChildren(...TILES.map((t, i) => tile(t, results[i], spec)))
 }
 
 async function series(metric, range, interval) {
@@ -156,8 +180,7 @@ async function series(metric, range, interval) {
   }
 }
 
-async function loadCharts(range) {
-  const w = WINDOWS[windowName]
+async function loadCharts(range, w) {
   const results = await Promise.all(
     CHARTS.map((c) => series(c.metric, range, w.interval).catch((e) => e)),
   )
@@ -261,7 +284,11 @@ async function loadAlerts() {
   const r = await api('/v1/alerts', { state: 'all', limit: '20' }).catch((e) => e)
   return () => {
     if (r instanceof Error) {
-      $('alerts').replaceChildren(el('p', { class: 'empty error' }, r.message))
+      // A query service without the alerts API (404) still shows everything else.
+      const message =
+        r.status === 404 ? 'Alerts unavailable: this server has no /v1/alerts.' : r.message
+      $('alerts-count').textContent = ''
+      $('alerts').replaceChildren(el('p', { class: 'empty error' }, message))
       return
     }
     const firing = r.alerts.filter((a) => a.state === 'firing').length
@@ -281,11 +308,11 @@ async function refresh() {
   clearTimeout(timer)
   if (!key) return
   const mine = ++generation
-  const range = windowRange(windowName)
+  const { spec, range } = currentWindow()
   $('status').textContent = 'updating…'
   const paints = await Promise.all([
-    loadTiles(range),
-    loadCharts(range),
+    loadTiles(range, spec),
+    loadCharts(range, spec),
     loadBreakdown(range),
     loadAlerts(),
   ]).catch((e) => e)
@@ -298,7 +325,7 @@ async function refresh() {
     Object.assign(document.body.dataset, {
       from: range.from,
       to: range.to,
-      interval: WINDOWS[windowName].interval,
+      interval: spec.interval,
       tz: zone,
     })
     $('range').textContent = `${when(range.from)} – ${when(range.to)}`
@@ -325,17 +352,48 @@ function showMain() {
   void refresh()
 }
 
+function pickWindow(name) {
+  windowName = name
+  sessionStorage.setItem(WINDOW_STORE, windowName)
+  for (const o of document.querySelectorAll('#windows button'))
+    o.setAttribute('aria-pressed', String(o.dataset.window === name))
+  void refresh()
+}
+
+/** The custom window's form, filled with what is on screen (or the custom window last used). */
+function openCustomForm() {
+  const { range } = currentWindow()
+  $('custom-from').value = toLocalInput(Date.parse(range.from))
+  $('custom-to').value = toLocalInput(Date.parse(range.to))
+  $('custom-error').textContent = ''
+  $('custom-form').hidden = false
+  $('custom-from').focus()
+}
+
 function start() {
   for (const b of document.querySelectorAll('#windows button')) {
     b.setAttribute('aria-pressed', String(b.dataset.window === windowName))
     b.addEventListener('click', () => {
-      windowName = b.dataset.window
-      sessionStorage.setItem(WINDOW_STORE, windowName)
-      for (const o of document.querySelectorAll('#windows button'))
-        o.setAttribute('aria-pressed', String(o === b))
-      void refresh()
+      if (b.dataset.window === 'custom') return openCustomForm()
+      $('custom-form').hidden = true
+      pickWindow(b.dataset.window)
     })
   }
+  $('custom-form').addEventListener('submit', (e) => {
+    e.preventDefault()
+    const r = customRange($('custom-from').value, $('custom-to').value)
+    if ('error' in r) {
+      $('custom-error').textContent = r.error
+      return
+    }
+    $('custom-form').hidden = true
+    custom = r
+    sessionStorage.setItem(CUSTOM_STORE, JSON.stringify(r))
+    pickWindow('custom')
+  })
+  $('custom-cancel').addEventListener('click', () => {
+    $('custom-form').hidden = true
+  })
   $('breakdown-by').addEventListener('change', (e) => {
     breakdownBy = e.target.value
     void refresh()

@@ -14,3 +14,11 @@ export function formatValue(metric: string, v: number | null | undefined): strin
 export function formatDelta(metric: string, d: number | null | undefined): string | null
 export function windowRange(name: keyof typeof WINDOWS, now?: number): { from: string; to: string }
 export function keyFromHash(hash: string): string | null
+export const MAX_CUSTOM_DAYS: number
+export function spanLabel(ms: number): string
+export function customWindow(fromMs: number, toMs: number): WindowSpec
+export function customRange(
+  fromInput: string,
+  toInput: string,
+): { from: string; to: string } | { error: string }
+export function toLocalInput(ms: number): string

@@ -74,6 +74,84 @@ export function windowRange(name, now = Date.now()) {
   return { from: new Date(to - w.ms).toISOString(), to: new Date(to).toISOString() }
 }
 
+const MINUTE = 60_000
+const HOUR = 3_600_000
+const DAY = 86_400_000
+
+/** The longest window the query service answers by default (QUERY_MAX_WINDOW_DAYS). */
+export const MAX_CUSTOM_DAYS = 400
+
+/** Axis tick steps a custom window can use (minute and hour steps divide the hour and day). */
+const TICK_STEPS = [
+  MINUTE,
+  2 * MINUTE,
+  5 * MINUTE,
+  10 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+  2 * DAY,
+  5 * DAY,
+  7 * DAY,
+  14 * DAY,
+  30 * DAY,
+  60 * DAY,
+]
+
+/** "6 hours", "1 day 12 hours", "90 minutes" → "1 hour 30 minutes": the span in words. */
+export function spanLabel(ms) {
+  const parts = []
+  let rest = Math.round(ms / MINUTE)
+  for (const [size, unit] of [
+    [DAY / MINUTE, 'day'],
+    [HOUR / MINUTE, 'hour'],
+    [1, 'minute'],
+  ]) {
+    const k = Math.floor(rest / size)
+    rest -= k * size
+    if (k > 0) parts.push(`${k} ${unit}${k === 1 ? '' : 's'}`)
+  }
+  return parts.join(' ') || '0 minutes'
+}
+
+/**
+ * A custom [from, to) as a window spec: minute points up to 6 hours, hourly up to 14 days,
+ * daily beyond (at most a few hundred points), and about 4–8 axis ticks.
+ */
+export function customWindow(fromMs, toMs) {
+  const ms = toMs - fromMs
+  const interval = ms <= 6 * HOUR ? 'minute' : ms <= 14 * DAY ? 'hour' : 'day'
+  const tickMs = TICK_STEPS.find((step) => ms / step <= 8) ?? TICK_STEPS[TICK_STEPS.length - 1]
+  return { label: spanLabel(ms), ms, interval, tickMs }
+}
+
+/**
+ * Reads the custom window's two `datetime-local` fields (the browser's local time) into an
+ * RFC 3339 [from, to), or says what is wrong with them.
+ */
+export function customRange(fromInput, toInput) {
+  if (!fromInput || !toInput) return { error: 'Enter a start and an end.' }
+  const from = new Date(fromInput).getTime()
+  const to = new Date(toInput).getTime()
+  if (!Number.isFinite(from) || !Number.isFinite(to)) return { error: 'Not a date and time.' }
+  if (to - from < MINUTE) return { error: 'The end must be at least a minute after the start.' }
+  if (to - from > MAX_CUSTOM_DAYS * DAY)
+    return { error: `A window can be at most ${MAX_CUSTOM_DAYS} days long.` }
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString() }
+}
+
+/** An instant as a `datetime-local` value in the browser's zone ("2026-11-23T07:45"). */
+export function toLocalInput(ms) {
+  const d = new Date(ms)
+  const p = (v) => String(v).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`
+}
+
 /** Reads `key` from a URL fragment such as "#key=cxk_…" (null when absent or empty). */
 export function keyFromHash(hash) {
   const key = new URLSearchParams(hash.replace(/^#/, '')).get('key')

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_QUERY_LIMITS } from '../config.ts'
 import {
+  MAX_CUSTOM_DAYS,
   TILES,
   WINDOWS,
+  customRange,
+  customWindow,
   fixed,
   formatDelta,
   formatDuration,
   formatValue,
   keyFromHash,
+  spanLabel,
+  toLocalInput,
   windowRange,
 } from './format.js'
 
@@ -64,5 +70,54 @@ describe('dashboard number formats', () => {
 
   it('has the five headline tiles', () => {
     expect(TILES.map((t) => t.metric)).toEqual(['csat', 'nps', 'ces', 'churn_rate', 'frt'])
+  })
+
+  it('sizes a custom window: interval, ticks and label', () => {
+    const MIN = 60_000
+    const H = 60 * MIN
+    const D = 24 * H
+    const t0 = Date.parse('2026-11-20T00:00:00Z')
+    const cases = [
+      [10 * MIN, 'minute', '10 minutes'],
+      [90 * MIN, 'minute', '1 hour 30 minutes'],
+      [6 * H, 'minute', '6 hours'],
+      [6 * H + MIN, 'hour', '6 hours 1 minute'],
+      [36 * H, 'hour', '1 day 12 hours'],
+      [14 * D, 'hour', '14 days'],
+      [14 * D + H, 'day', '14 days 1 hour'],
+      [MAX_CUSTOM_DAYS * D, 'day', '400 days'],
+    ] as const
+    const stepMs = { minute: MIN, hour: H, day: D }
+    for (const [ms, interval, label] of cases) {
+      const w = customWindow(t0, t0 + ms)
+      expect(w, label).toEqual({ label, ms, interval, tickMs: w.tickMs })
+      // What the query service accepts, and a readable axis.
+      expect(ms / stepMs[interval], label).toBeLessThanOrEqual(DEFAULT_QUERY_LIMITS.maxSeriesPoints)
+      expect(ms / stepMs[interval], label).toBeLessThanOrEqual(400)
+      expect(ms / w.tickMs, label).toBeLessThanOrEqual(8)
+      expect(ms / w.tickMs, label).toBeGreaterThanOrEqual(ms >= 5 * MIN ? 3 : 1)
+    }
+    expect(MAX_CUSTOM_DAYS).toBe(DEFAULT_QUERY_LIMITS.maxWindowDays)
+    expect(spanLabel(D)).toBe('1 day')
+    expect(spanLabel(2 * H)).toBe('2 hours')
+  })
+
+  it('reads the custom window from local date-time fields, or says what is wrong', () => {
+    const from = Date.parse('2026-11-20T08:00:00Z')
+    const to = Date.parse('2026-11-21T09:30:00Z')
+    // Round trip through the browser's (here: the test process's) local time.
+    expect(customRange(toLocalInput(from), toLocalInput(to))).toEqual({
+      from: '2026-11-20T08:00:00.000Z',
+      to: '2026-11-21T09:30:00.000Z',
+    })
+    expect(toLocalInput(from)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d$/)
+    expect(customRange('', toLocalInput(to))).toEqual({ error: 'Enter a start and an end.' })
+    expect(customRange('yesterday', toLocalInput(to))).toEqual({ error: 'Not a date and time.' })
+    expect(customRange(toLocalInput(to), toLocalInput(from))).toEqual({
+      error: 'The end must be at least a minute after the start.',
+    })
+    expect(customRange(toLocalInput(from), toLocalInput(from + 401 * 86_400_000))).toEqual({
+      error: 'A window can be at most 400 days long.',
+    })
   })
 })
