@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
@@ -29,7 +29,8 @@ describe('cxpulse keys', () => {
 
   it('creates, rotates and revokes; stores only hashes; the new key authenticates', async () => {
     dir = await mkdtemp(join(tmpdir(), 'cxpulse-keys-'))
-    const file = join(dir, 'keys.json')
+    // A data dir that does not exist yet, as on a fresh machine.
+    const file = join(dir, '.data', 'keys.json')
     const created = await keys('create', '--tenant', 'acme', '--scopes', 'ingest', '--file', file)
     expect(created.code).toBe(0)
     expect(created.out).toMatch(/cxp_/)
@@ -37,6 +38,7 @@ describe('cxpulse keys', () => {
     const stored = await readFile(file, 'utf8')
     expect(stored).not.toContain(first)
     expect(stored).toContain(hashApiKey(first))
+    expect((await stat(file)).mode & 0o777).toBe(0o600)
 
     expect((await keys('create', '--tenant', 'acme', '--file', file)).code).toBe(2)
     const rotated = await keys('rotate', '--tenant', 'acme', '--file', file)
@@ -56,7 +58,11 @@ describe('cxpulse keys', () => {
     const after = createKeyStore(JSON.parse(await readFile(file, 'utf8')))
     expect(after.authenticateHeader(`Bearer ${first}`, 'ingest')).toMatchObject({ ok: false })
     expect(after.authenticateHeader(`Bearer ${second}`, 'ingest')).toMatchObject({ ok: true })
-    expect((await keys('list', '--file', file)).out).toContain(entries[1]!.id)
+    const listed = (await keys('list', '--file', file)).out
+    expect(listed).toContain(entries[1]!.id)
+    expect(listed).not.toContain('cxp_')
+    // Written by rename: no temporary file stays behind.
+    expect(await readdir(join(dir, '.data'))).toEqual(['keys.json'])
     expect((await keys('revoke', '--id', 'nope', '--file', file)).code).toBe(2)
   })
 

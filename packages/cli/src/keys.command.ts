@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import { z } from 'zod'
 import { SCOPES, apiKeyListSchema, generateApiKey, type ApiKeyEntry } from '@cxpulse/auth'
 
@@ -58,9 +59,20 @@ async function load(file: string): Promise<ApiKeyEntry[]> {
   return apiKeyListSchema.parse(JSON.parse(await readFile(file, 'utf8')))
 }
 
+/**
+ * Writes the list to a temporary file next to it and renames it over the old one, so a service
+ * starting at that moment reads the old list or the new one, never half a file.
+ */
 async function save(file: string, entries: ApiKeyEntry[]): Promise<void> {
   const checked = apiKeyListSchema.parse(entries)
-  await writeFile(file, `${JSON.stringify(checked, null, 2)}\n`, { mode: 0o600 })
+  await mkdir(dirname(resolve(file)), { recursive: true })
+  const tmp = `${file}.${process.pid}.tmp`
+  try {
+    await writeFile(tmp, `${JSON.stringify(checked, null, 2)}\n`, { mode: 0o600 })
+    await rename(tmp, file)
+  } finally {
+    await rm(tmp, { force: true })
+  }
 }
 
 export async function runKeys(flags: z.output<typeof keysFlags>): Promise<number> {

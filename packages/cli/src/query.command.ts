@@ -75,18 +75,58 @@ export const queryFlags = z.object({
   json: z.boolean().default(false),
 })
 
-type Answer = {
-  metric: string
-  value: number | null
-  n: number
-  ci95: [number, number] | null
-  series?: { at: string; value: number | null; n: number }[]
-  groups?: { key: string; value: number | null; n: number }[]
-  previous?: { value: number | null; n: number }
-  delta?: number | null
-}
+const point = z.object({
+  value: z.number().nullable(),
+  n: z.number(),
+  ci95: z.tuple([z.number(), z.number()]).nullable().optional(),
+})
+/** The parts of the API's answer the table shows; --json prints the answer as it came. */
+export const answerSchema = point.extend({
+  metric: z.string(),
+  tz: z.string().optional(),
+  series: z.array(point.extend({ at: z.string() })).optional(),
+  groups: z.array(point.extend({ key: z.string() })).optional(),
+  previous: point.extend({ from: z.string(), to: z.string() }).optional(),
+  delta: z.number().nullable().optional(),
+})
+export type Answer = z.output<typeof answerSchema>
 
 const show = (v: number | null | undefined) => (v === null || v === undefined ? '—' : String(v))
+const interval = (ci: readonly [number, number] | null | undefined) =>
+  ci ? `${ci[0]} … ${ci[1]}` : '—'
+const signed = (v: number | null | undefined) =>
+  v === null || v === undefined ? '—' : v > 0 ? `+${v}` : String(v)
+
+/** The answer as text: a headline, the previous period, then the series or breakdown as columns. */
+export function formatAnswer(body: Answer, from: Date, to: Date): string {
+  const lines = [
+    `${body.metric}  ${from.toISOString()} → ${to.toISOString()}${body.tz ? ` (${body.tz})` : ''}`,
+    `  value ${show(body.value)}   n ${body.n}   95% CI ${interval(body.ci95)}`,
+  ]
+  if (body.previous) {
+    lines.push(
+      `  previous ${show(body.previous.value)} (n ${body.previous.n})   change ${signed(body.delta)}`,
+    )
+  }
+  const rows = [
+    ...(body.series ?? []).map((p) => ({ label: p.at, ...p })),
+    ...(body.groups ?? []).map((g) => ({ label: g.key || '(none)', ...g })),
+  ]
+  if (rows.length > 0) {
+    const table = [
+      [body.series ? 'at' : 'group', 'value', 'n', '95% CI'],
+      ...rows.map((r) => [r.label, show(r.value), String(r.n), interval(r.ci95)]),
+    ]
+    const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)))
+    lines.push('')
+    for (const row of table) {
+      lines.push(
+        `  ${row[0]!.padEnd(widths[0]!)}  ${row[1]!.padStart(widths[1]!)}  ${row[2]!.padStart(widths[2]!)}  ${row[3]!}`.trimEnd(),
+      )
+    }
+  }
+  return lines.join('\n')
+}
 
 export async function runQuery(flags: z.output<typeof queryFlags>): Promise<number> {
   const key = flags.key ?? process.env['CXPULSE_API_KEY']
@@ -103,30 +143,42 @@ export async function runQuery(flags: z.output<typeof queryFlags>): Promise<numb
     const i = f.indexOf('=')
     params.append(f.slice(0, i), f.slice(i + 1))
   }
-  const res = await fetch(`${flags.url}/v1/metrics/${flags._[0]}?${params}`, {
-    headers: { authorization: `Bearer ${key}` },
-  })
-  const body = (await res.json()) as Answer & { message?: string }
+  let res: Response
+  try {
+    res = await fetch(`${flags.url}/v1/metrics/${flags._[0]}?${params}`, {
+      headers: { authorization: `Bearer ${key}` },
+    })
+  } catch (error) {
+    const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message
+    console.error(`cxpulse query: cannot reach --url ${flags.url}: ${cause}`)
+    return 1
+  }
+  const text = await res.text()
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    console.error(`cxpulse query: HTTP ${res.status}: not JSON: ${text.slice(0, 200)}`)
+    return 1
+  }
   if (!res.ok) {
-    console.error(`cxpulse query: HTTP ${res.status}: ${body.message ?? JSON.stringify(body)}`)
+    const message = (json as { message?: unknown } | null)?.message
+    console.error(
+      `cxpulse query: HTTP ${res.status}: ${typeof message === 'string' ? message : text.slice(0, 200)}`,
+    )
     return 1
   }
   if (flags.json) {
-    console.log(JSON.stringify(body, null, 2))
+    console.log(JSON.stringify(json, null, 2))
     return 0
   }
-  console.log(`${body.metric}  ${flags.from.toISOString()} → ${flags.to.toISOString()}`)
-  console.log(
-    `  value ${show(body.value)}   n ${body.n}   95% CI ${body.ci95 ? `${body.ci95[0]} … ${body.ci95[1]}` : '—'}`,
-  )
-  if (body.previous) {
-    console.log(
-      `  previous ${show(body.previous.value)} (n ${body.previous.n})   change ${show(body.delta)}`,
+  const body = answerSchema.safeParse(json)
+  if (!body.success) {
+    console.error(
+      `cxpulse query: unexpected answer from ${flags.url}: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     )
+    return 1
   }
-  for (const p of body.series ?? [])
-    console.log(`  ${p.at.padEnd(26)} ${show(p.value).padStart(10)}   n ${p.n}`)
-  for (const g of body.groups ?? [])
-    console.log(`  ${(g.key || '(none)').padEnd(26)} ${show(g.value).padStart(10)}   n ${g.n}`)
+  console.log(formatAnswer(body.data, flags.from, flags.to))
   return 0
 }
