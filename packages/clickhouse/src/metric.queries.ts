@@ -174,7 +174,7 @@ async function aggregate<R extends z.ZodType>(
     .map(([alias, expr]) => `${expr} AS ${alias}`)
     .join(', ')
   const groupCols = [...(keyExpr === 'NULL' ? [] : ['key']), ...(options.extraGroupBy ?? [])]
-  const sql =
+  const grouped =
     `SELECT ${keyExpr} AS key${options.extraGroupBy?.length ? `, ${options.extraGroupBy.join(', ')}` : ''}, ${select} ` +
     `FROM ${source.table} ` +
     `WHERE tenant_id = {tenant:String} ` +
@@ -182,12 +182,18 @@ async function aggregate<R extends z.ZodType>(
     `AND ${source.time} < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')` +
     filterSql(spec.filters, options.dimensions) +
     (options.extraWhere ? ` AND ${options.extraWhere}` : '') +
-    (groupCols.length ? ` GROUP BY ${groupCols.join(', ')}` : '') +
-    (spec.groupBy
-      ? ` ORDER BY n DESC, key LIMIT {max_groups:UInt32}`
-      : spec.interval
-        ? ' ORDER BY key'
-        : '')
+    (groupCols.length ? ` GROUP BY ${groupCols.join(', ')}` : '')
+  let sql = grouped
+  if (spec.groupBy && options.extraGroupBy?.length) {
+    // Several rows per group (e.g. one per survey scale): the limit counts groups, ranked by
+    // their whole n, so a group is returned with all its rows or not at all.
+    const cols = ['key', ...options.extraGroupBy, ...Object.keys(source.columns)].join(', ')
+    sql =
+      `SELECT ${cols} FROM (SELECT ${cols}, dense_rank() OVER (ORDER BY group_n DESC, key) AS group_rank ` +
+      `FROM (SELECT ${cols}, sum(n) OVER (PARTITION BY key) AS group_n FROM (${grouped}))) ` +
+      `WHERE group_rank <= {max_groups:UInt32} ORDER BY group_rank`
+  } else if (spec.groupBy) sql += ` ORDER BY n DESC, key LIMIT {max_groups:UInt32}`
+  else if (spec.interval) sql += ' ORDER BY key'
   const rows = await queryRows(ch, {
     name,
     sql,

@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http'
+import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import type { BodyError } from './body.ts'
-import { bodyFormat, parseBody } from './body.ts'
+import { bodyFormat, parseBody, readBody } from './body.ts'
 
 const b = (s: string) => Buffer.from(s)
 const fails = (fn: () => unknown) => {
@@ -55,5 +57,15 @@ describe('request bodies', () => {
     expect(fails(() => bodyFormat('text/csv'))).toMatchObject({ status: 415 })
     expect(bodyFormat('application/x-ndjson; charset=utf-8')).toBe('ndjson')
     expect(bodyFormat(undefined)).toBe('json')
+  })
+})
+
+describe('reading bodies', () => {
+  it('turns a client hanging up mid-upload into a 400 BodyError, not an unexpected error', async () => {
+    const req = Object.assign(new PassThrough(), { headers: { 'content-length': '100' } })
+    const read = readBody(req as unknown as IncomingMessage, 1000)
+    req.write('{"event_id":')
+    req.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }))
+    await expect(read).rejects.toMatchObject({ status: 400, code: 'incomplete_body' })
   })
 })

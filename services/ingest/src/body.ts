@@ -55,7 +55,17 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
     }
     req.on('data', onData)
     req.once('end', () => resolve(Buffer.concat(chunks, size)))
-    req.once('error', reject)
+    // The client hung up mid-upload: its fault, not the server's (a 4xx outcome, not a 500 in
+    // the logs and metrics); nobody is left to read the answer.
+    req.once('error', () =>
+      reject(
+        new BodyError(
+          400,
+          'incomplete_body',
+          'the connection closed before the whole body arrived',
+        ),
+      ),
+    )
   })
 }
 

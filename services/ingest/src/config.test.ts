@@ -17,6 +17,24 @@ describe('ingest config', () => {
       apiKeys: { file: '/etc/cxpulse/keys.json' },
       kafka: { brokers: ['k:9092'], clientId: 'cxpulse-ingest' },
     })
+    expect(c.keyRatePerSec).toBeUndefined()
+  })
+
+  it('sets a per-key rate limit only when asked', () => {
+    const c = loadIngestConfig({
+      KAFKA_BROKERS: 'k:9092',
+      INGEST_API_KEYS_FILE: '/k.json',
+      INGEST_KEY_RATE_PER_SEC: '50',
+      INGEST_KEY_RATE_BURST: '200',
+    })
+    expect(c).toMatchObject({ keyRatePerSec: 50, keyRateBurst: 200 })
+    expect(() =>
+      loadIngestConfig({
+        KAFKA_BROKERS: 'k:9092',
+        INGEST_API_KEYS_FILE: '/k.json',
+        INGEST_KEY_RATE_PER_SEC: '-1',
+      }),
+    ).toThrow(ConfigError)
   })
 
   it('names every bad variable at once', () => {

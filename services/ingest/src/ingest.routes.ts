@@ -140,8 +140,11 @@ export async function handleEvents(
     throw error
   }
 
+  // The key's own bucket first (one noisy or leaked key cannot drain its tenant's), then the
+  // tenant's; a request the tenant's bucket refuses costs the key nothing.
   const keyLimited = deps.keyLimiter?.take(auth.keyId, items.length) ?? { ok: true }
   const limited = keyLimited.ok ? deps.limiter.take(auth.tenantId, items.length) : keyLimited
+  if (keyLimited.ok && !limited.ok) deps.keyLimiter?.refund(auth.keyId, items.length)
   if (!limited.ok) {
     deps.metrics.rejected.inc({ reason: 'rate_limited' }, items.length)
     const which = keyLimited.ok ? 'tenant' : 'API key'

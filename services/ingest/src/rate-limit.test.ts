@@ -14,4 +14,14 @@ describe('RateLimiter', () => {
     now = 100_000
     expect(l.take('a', 500)).toEqual({ ok: true }) // larger than the burst: needs a full bucket
   })
+
+  it('gives tokens back on refund, never above the burst', () => {
+    const l = new RateLimiter(10, 20, () => 0)
+    expect(l.take('k', 15)).toEqual({ ok: true })
+    l.refund('k', 15)
+    expect(l.take('k', 20)).toEqual({ ok: true })
+    l.refund('k', 100)
+    expect(l.take('k', 20)).toEqual({ ok: true })
+    expect(l.take('k', 1)).toEqual({ ok: false, retryAfterSec: 1 })
+  })
 })

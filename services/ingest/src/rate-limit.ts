@@ -36,4 +36,10 @@ export class RateLimiter {
     }
     return { ok: false, retryAfterSec: Math.max(1, Math.ceil((need - b.tokens) / this.ratePerSec)) }
   }
+
+  /** Gives back what `take` took, when a later check refused the request after all. */
+  refund(tenant: string, n: number): void {
+    const b = this.refill(tenant)
+    b.tokens = Math.min(this.burst, b.tokens + Math.min(n, this.burst))
+  }
 }
