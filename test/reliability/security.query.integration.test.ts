@@ -17,7 +17,7 @@ import {
   uniqueName,
   waitFor,
 } from '@cxpulse/test-support'
-import { capturingLogger, Tally } from './security.support.ts'
+import { capturingLogger, rawRequest, Tally } from './security.support.ts'
 
 /**
  * The query API (and the dashboard and alert routes it serves) against hostile parameters and
@@ -383,6 +383,66 @@ describe('security: query API, tenants and keys', () => {
         )
     }
     const after = await tableCounts()
+
+    // Alert rules take bodies: payloads in the name and a filter value are stored verbatim
+    // (read back equal) or refused naming the field; a hostile rule id is just unknown.
+    const globexRules = (await get('/v1/alert-rules', {}, keys.globex.key)).text
+    const rulesUrl = `${pipeline.query.url}/v1/alert-rules`
+    const auth = { authorization: `Bearer ${keys.acme.key}`, 'content-type': 'application/json' }
+    for (const p of PAYLOADS) {
+      const res = await fetch(rulesUrl, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: p, metric: 'csat', filters: { channel: p }, min_drop: 5 }),
+      })
+      const text = await res.text()
+      attempts++
+      tally.add(res.status)
+      const what = `rule with ${JSON.stringify(p.slice(0, 24))}`
+      if (res.status === 201) {
+        const rule = JSON.parse(text) as {
+          rule_id: string
+          name: string
+          filters: { channel: string }
+        }
+        const back = (await get(`/v1/alert-rules/${rule.rule_id}`, {}))
+          .body as unknown as typeof rule
+        if (back.name !== p.trim() || back.filters.channel !== p)
+          unsafe.push(`${what} read back as ${JSON.stringify(back).slice(0, 80)}`)
+        await fetch(`${rulesUrl}/${rule.rule_id}`, { method: 'DELETE', headers: auth })
+      } else if (res.status !== 400 || !/name|filters/.test(text)) {
+        unsafe.push(`${what} → ${res.status} ${text.slice(0, 100)}`)
+      }
+      const byId = await fetch(`${rulesUrl}/${encodeURIComponent(p)}`, { headers: auth })
+      attempts++
+      tally.add(byId.status)
+      if (byId.status !== 404)
+        unsafe.push(`rule id ${JSON.stringify(p.slice(0, 24))} → ${byId.status}`)
+    }
+    // A client hanging up halfway through a rule upload.
+    const cut = await rawRequest(
+      pipeline.query.url,
+      `POST /v1/alert-rules HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${keys.acme.key}\r\n` +
+        `content-type: application/json\r\ncontent-length: 500\r\n\r\n{"name":`,
+      { halfClose: true },
+    )
+    attempts++
+    tally.add(cut)
+    if (typeof cut === 'number' && cut >= 500) unsafe.push(`cut-short rule upload → ${cut}`)
+    if ((await get('/v1/alert-rules', {}, keys.globex.key)).text !== globexRules)
+      unsafe.push('globex’s rules changed')
+    const withoutRules = (c: Record<string, number>) =>
+      JSON.stringify(Object.entries(c).filter(([t]) => !t.startsWith('alert_rules')))
+    if (withoutRules(await tableCounts()) !== withoutRules(after))
+      unsafe.push('rule requests changed tables other than alert_rules')
+    // None of it was an unexpected error inside the HTTP services.
+    await new Promise((r) => setTimeout(r, 200))
+    const errors = lines.filter(
+      (l) => l.includes('"level":50') && l.includes('"msg":"request failed"'),
+    )
+    if (errors.length)
+      unsafe.push(`${errors.length} requests failed inside: ${errors[0]!.slice(0, 300)}`)
+
     const pass = unsafe.length === 0 && JSON.stringify(after) === JSON.stringify(before)
     console.error(
       `[security sql] ${attempts} requests in ${Date.now() - started} ms: ${tally}; unsafe ${unsafe.length}`,
@@ -395,7 +455,7 @@ describe('security: query API, tenants and keys', () => {
         `${PAYLOADS.length} payloads (quotes, comments, UNION SELECT, DROP TABLE/DATABASE, backslashes, NUL, bound-parameter placeholders, unicode and bidi, URL-encoded, 5,000 chars) ` +
         `in each of the ${params.length} documented parameters of /v1/metrics/csat and in ${foreign.length} undocumented ones (tenant_id, api_key, a quoted name); ` +
         `the sharpest ${SHORT_PAYLOADS.length} in every dimension filter (the values that reach SQL) of one metric per read query (${REPRESENTATIVES.join(', ')}), one in the channel filter of the ${metrics.length - 1 - REPRESENTATIVES.length} others; ` +
-        `the metric path; a repeated parameter; /v1/alerts' state and limit`,
+        `the metric path; a repeated parameter; /v1/alerts' state and limit; alert rules with each payload as name, filter value and rule id; a rule upload cut short`,
       trials: attempts,
       produced: null,
       counted: null,
@@ -405,7 +465,7 @@ describe('security: query API, tenants and keys', () => {
       notes:
         `answers ${tally}; unsafe answers ${unsafe.length}${unsafe.length ? ` (${unsafe.slice(0, 5).join('; ')})` : ''}; ` +
         `every 400 names its parameter; filters on payload values counted 0; no globex value in any answer; ` +
-        `row counts of all ${Object.keys(after).length} tables ${JSON.stringify(after) === JSON.stringify(before) ? 'unchanged' : 'CHANGED'}.`,
+        `row counts of all ${Object.keys(after).length} tables ${JSON.stringify(after) === JSON.stringify(before) ? 'unchanged' : 'CHANGED'} by the metric requests (and all but alert_rules by the rule requests); no request failed inside a service.`,
       test: FILE,
     })
     expect(unsafe).toEqual([])

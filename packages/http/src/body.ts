@@ -16,11 +16,21 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   }
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > maxBytes)
-      throw new HttpError(413, 'body_too_large', `body larger than ${maxBytes} bytes`)
-    chunks.push(chunk)
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > maxBytes)
+        throw new HttpError(413, 'body_too_large', `body larger than ${maxBytes} bytes`)
+      chunks.push(chunk)
+    }
+  } catch (error) {
+    if (error instanceof HttpError) throw error
+    // The client hung up mid-upload: its doing, not a server error (nobody reads the answer).
+    throw new HttpError(
+      400,
+      'incomplete_body',
+      'the connection closed before the whole body arrived',
+    )
   }
   let text: string
   try {
