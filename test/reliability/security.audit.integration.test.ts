@@ -47,8 +47,19 @@ describe('security: production dependencies', () => {
       notes = `pnpm audit --prod over ${packages.length} packages: ${JSON.stringify(counts)}${advisories.length ? `; ${advisories.join('; ')} — see README, Security` : ''}`
     } else {
       verdict = 'unverified'
+      // Only the endpoint's path and status: no host names in the report.
+      const answered = [...out.matchAll(/\(at \S+?(\/-\/\S+)\) responded with (\d+)/g)].map(
+        (m) => `${m[1]} answered HTTP ${m[2]}`,
+      )
+      const why = answered.length
+        ? `the registry's ${answered.join(', ')}`
+        : out
+            .replace(/https?:\/\/\S+/g, '<url>')
+            .replace(/\s+/g, ' ')
+            .trim()
+            .slice(0, 200)
       notes =
-        `the advisory endpoint could not be used from this machine (${out.replace(/\s+/g, ' ').trim().slice(0, 160)}); ` +
+        `the advisory API could not be used from this machine (${why}); ` +
         `not checked: the ${packages.length} packages of the production tree. Run \`pnpm audit:prod\` where the registry's audit API answers.`
     }
     console.error(`[security audit] ${verdict}: ${notes}`)
