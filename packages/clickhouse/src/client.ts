@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
+import { createChdbConnection, type ChdbConnection } from 'chdb/connection'
 
 export type ClickHouseMode = 'embedded' | 'server'
 
@@ -26,11 +26,18 @@ export interface ClickHouse {
    * batch is dropped by ClickHouse) or a random one (so two different inserts that happen to
    * hold identical rows are never merged by the block-hash deduplication) — in both modes.
    */
-  insert(table: string, rows: readonly object[], options?: { dedupToken?: string }): Promise<void>
+  insert(
+    table: string,
+    rows: readonly object[],
+    options?: { dedupToken?: string; settings?: InsertSettings },
+  ): Promise<void>
   /** The same engine or server seen through another database; closing it closes nothing. */
   forDatabase(database: string): ClickHouse
   close(): Promise<void>
 }
+
+/** Per-insert ClickHouse settings (they apply to that statement only, in both modes). */
+export type InsertSettings = Record<string, string | number | boolean>
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 
@@ -46,24 +53,21 @@ export function assertIdentifier(name: string, what = 'identifier'): string {
  */
 export function createClickHouse(config: ClickHouseConfig): ClickHouse {
   const database = assertIdentifier(config.database, 'database name')
-  const mode: ClickHouseMode = config.url ? 'server' : 'embedded'
-  const client =
-    mode === 'server'
-      ? createClient({
-          url: config.url ?? '',
-          username: config.username ?? 'default',
-          password: config.password ?? '',
-          request_timeout: 60_000,
-          clickhouse_settings: { date_time_input_format: 'best_effort' },
-        })
-      : createClient({
-          // chdb builds against @clickhouse/client-common's copy of the same interface.
-          connection: new EmbeddedConnection(
-            createChdbConnection({ path: config.dataDir }) as unknown as Connection,
-          ),
-        })
+  const embedded = config.url
+    ? undefined
+    : new EmbeddedConnection(createChdbConnection({ path: config.dataDir }))
+  const client = embedded
+    ? // chdb builds against @clickhouse/client-common's copy of the same interface.
+      createClient({ connection: embedded as unknown as Connection })
+    : createClient({
+        url: config.url ?? '',
+        username: config.username ?? 'default',
+        password: config.password ?? '',
+        request_timeout: 60_000,
+        clickhouse_settings: { date_time_input_format: 'best_effort' },
+      })
   let closed = false
-  return view(client, mode, database, async () => {
+  return view(client, embedded, database, async () => {
     if (closed) return
     closed = true
     await client.close()
@@ -72,28 +76,52 @@ export function createClickHouse(config: ClickHouseConfig): ClickHouse {
 
 function view(
   client: ClickHouseClient,
-  mode: ClickHouseMode,
+  embedded: EmbeddedConnection | undefined,
   database: string,
   close: () => Promise<void>,
 ): ClickHouse {
   return {
     client,
-    mode,
+    mode: embedded ? 'embedded' : 'server',
     database,
     table: (name) => `\`${database}\`.\`${assertIdentifier(name, 'table name')}\``,
     insert: async (name, rows, options) => {
       if (rows.length === 0) return
+      const table = assertIdentifier(name, 'table name')
+      const settings = {
+        ...options?.settings,
+        insert_deduplication_token: options?.dedupToken ?? randomUUID(),
+      }
+      if (embedded) {
+        await embedded.insertCompact(`${database}.${table}`, rows, settings)
+        return
+      }
       await client.insert({
-        table: `\`${database}\`.\`${assertIdentifier(name, 'table name')}\``,
+        table: `\`${database}\`.\`${table}\``,
         values: rows as object[],
         format: 'JSONEachRow',
-        clickhouse_settings: { insert_deduplication_token: options?.dedupToken ?? randomUUID() },
+        clickhouse_settings: settings,
       })
     },
     forDatabase: (other) =>
-      view(client, mode, assertIdentifier(other, 'database name'), async () => undefined),
+      view(client, embedded, assertIdentifier(other, 'database name'), async () => undefined),
     close,
   }
+}
+
+/**
+ * Rows as JSONCompactEachRow: one JSON array per row under a column list (the union of the
+ * rows' keys; a key a row lacks is null, i.e. the column default, as in JSONEachRow). Measured
+ * on the embedded engine: a third of JSONEachRow's bytes and about half its insert time.
+ */
+export function toCompactRows(rows: readonly object[]): { columns: string[]; body: Buffer } {
+  const columns = new Set<string>()
+  for (const row of rows) for (const key of Object.keys(row)) columns.add(key)
+  const names = [...columns]
+  const lines = rows.map((row) =>
+    JSON.stringify(names.map((c) => (row as Record<string, unknown>)[c] ?? null)),
+  )
+  return { columns: names, body: Buffer.from(lines.join('\n')) }
 }
 
 /** The client's pluggable backend interface (not exported by name from @clickhouse/client). */
@@ -108,7 +136,27 @@ type Connection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['c
  */
 class EmbeddedConnection implements Connection {
   private tail: Promise<unknown> = Promise.resolve()
-  constructor(private readonly inner: Connection) {}
+  private readonly inner: Connection
+  constructor(private readonly chdb: ChdbConnection) {
+    this.inner = chdb as unknown as Connection
+  }
+
+  /**
+   * chdb's own insert: the payload goes to the engine as bytes and the settings travel in the
+   * statement (`INSERT … SETTINGS …`), so nothing is left on the session.
+   */
+  insertCompact(table: string, rows: readonly object[], settings: InsertSettings) {
+    const { columns, body } = toCompactRows(rows)
+    return this.serial(() =>
+      this.chdb.chdb.rawInsert({
+        table,
+        columns,
+        values: body,
+        format: 'JSONCompactEachRow',
+        settings,
+      }),
+    )
+  }
 
   private serial<T>(run: () => Promise<T>): Promise<T> {
     const next = this.tail.then(run, run)

@@ -24,13 +24,9 @@ export async function insertRawBatch(
   rows: readonly object[],
   dedupToken: string,
 ): Promise<void> {
-  if (rows.length === 0) return
-  await ch.client.insert({
-    table: ch.table(table),
-    values: rows as object[],
-    format: 'JSONEachRow',
-    clickhouse_settings: {
-      insert_deduplication_token: dedupToken,
+  await ch.insert(table, rows, {
+    dedupToken,
+    settings: {
       insert_deduplicate: 1,
       deduplicate_blocks_in_dependent_materialized_views: 1,
       // A cluster's Distributed tables forward the token only on synchronous inserts.
