@@ -15,9 +15,19 @@ export interface AllInOne {
 export async function startAllInOne(brokers: string): Promise<AllInOne> {
   const dataDir = await tempDir('all-in-one')
   const [ingestPort, queryPort] = [await freePort(), await freePort()]
+  // BENCH_CPU_PROF=<dir>: the all-in-one writes a V8 CPU profile there when it stops.
+  const profile = process.env['BENCH_CPU_PROF']
+  const nodeArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'packages/cli/src/main.ts'), 'start', '--no-simulate'].concat([
+    [
+      ...nodeArgs,
+      '--import',
+      'tsx',
+      join(ROOT, 'packages/cli/src/main.ts'),
+      'start',
+      '--no-simulate',
+    ].concat([
       '--data-dir',
       dataDir,
       '--ingest-port',
