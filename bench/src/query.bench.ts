@@ -45,13 +45,13 @@ for (let start = 0; start < ROWS; start += 1_000_000) {
     clickhouse_settings: { insert_deduplication_token: `bench-surveys-${start}` },
   })
 }
-// Lifecycle: 200k customers sign up over 90 days; every 10th churns 20 days later.
+// Lifecycle: 200k customers sign up spread over 90 days; every 10th churns 20 days later.
 await ch.client.command({
   query: `INSERT INTO ${ch.table('customer_events')}
     (tenant_id, event_id, type, occurred_at, received_at, schema_version, customer_id, kafka_topic, kafka_partition, kafka_offset)
     SELECT 'bench', generateUUIDv4(), tp, t, t, 1, concat('c', toString(c)), 'bench', 0, number
     FROM (SELECT number, intDiv(number, 2) AS c, if(number % 2 = 0, 'customer.signed_up', 'customer.churned') AS tp,
-            fromUnixTimestamp64Milli(toInt64(${now} - 90 * ${DAY} + (c * 7919) % (90 * ${DAY}) + if(number % 2 = 1, 20 * ${DAY}, 0)), 'UTC') AS t
+            fromUnixTimestamp64Milli(toInt64(${now} - 90 * ${DAY} + (c * 7919 * 1000) % (90 * ${DAY}) + if(number % 2 = 1, 20 * ${DAY}, 0)), 'UTC') AS t
           FROM numbers(400000) WHERE number % 2 = 0 OR c % 10 = 0)`,
   clickhouse_settings: { insert_deduplication_token: 'bench-lifecycle' },
 })

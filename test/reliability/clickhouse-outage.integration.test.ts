@@ -32,6 +32,7 @@ type Outage = 'none' | 'unreachable' | 'lost-acks'
 function flaky(ch: ClickHouse) {
   let outage: Outage = 'none'
   let failures = 0
+  let lostInsertAcks = 0
   const fail = (what: string) => {
     failures++
     return new Error(`injected ClickHouse failure (${outage}) in ${what}: connect ECONNREFUSED`)
@@ -56,12 +57,22 @@ function flaky(ch: ClickHouse) {
       }
     },
   })
+  // Raw batches go through ch.insert (chdb's own insert in embedded mode), not ch.client.
+  const insert: ClickHouse['insert'] = async (...args) => {
+    if (outage === 'unreachable') throw fail('insert')
+    await ch.insert(...args)
+    if (outage === 'lost-acks') {
+      lostInsertAcks++
+      throw fail('insert')
+    }
+  }
   return {
-    ch: { ...ch, client } as ClickHouse,
+    ch: { ...ch, client, insert } as ClickHouse,
     set(next: Outage) {
       outage = next
     },
     failures: () => failures,
+    lostInsertAcks: () => lostInsertAcks,
   }
 }
 
@@ -179,10 +190,12 @@ describe('reliability: ClickHouse failing inserts for a while', () => {
         mismatches.length === 0 && lost === 0 && rows === unique.length && injected.failures() > 0
           ? 'pass'
           : 'fail',
-      notes: `${injected.failures()} calls failed by injection; no rows landed while unreachable (${beforeOutage}→${duringOutage}); processor reported not ready: ${notReady}.`,
+      notes: `${injected.failures()} calls failed by injection (${injected.lostInsertAcks()} raw inserts applied with their answer lost); no rows landed while unreachable (${beforeOutage}→${duringOutage}); processor reported not ready: ${notReady}.`,
       test: 'test/reliability/clickhouse-outage.integration.test.ts',
     })
     expect(injected.failures()).toBeGreaterThan(0)
+    // Raw batches were applied and their answers lost: each replay had to be deduplicated.
+    expect(injected.lostInsertAcks()).toBeGreaterThan(0)
     expect(duringOutage).toBe(beforeOutage)
     expect(mismatches).toEqual([])
     expect(lost).toBe(0)

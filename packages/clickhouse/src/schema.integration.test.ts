@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { testClickHouse } from '@cxpulse/test-support'
 import { CLUSTER_MIGRATIONS_DIR, expectedClusterMigrations } from './cluster.ts'
 
+import { queryLifecycle } from './metric.queries.ts'
 import { DEFAULT_MIGRATIONS_DIR, runMigrations, splitStatements } from './migrations.ts'
 import { insertRawBatch, readProgress, writeProgress } from './processor.store.ts'
 import { queryRows } from './query.ts'
@@ -111,6 +112,34 @@ describe('cxpulse schema', () => {
     }
     const totals = await rollups(ch)
     expect(totals['survey_rollup_1m']?.n).toBe(2)
+  })
+
+  it('lifecycle state: on a same-millisecond tie the latest event is the one with the greater event_id, as with the tuple order', async () => {
+    const ch = await migrated()
+    // 400 customers, each signed up and churned at the same instant under random event ids:
+    // whether one is active depends only on the tie-break.
+    await ch.client.command({
+      query: `INSERT INTO ${ch.table('customer_events')}
+        (tenant_id, event_id, type, occurred_at, received_at, schema_version, customer_id, kafka_topic, kafka_partition, kafka_offset)
+        SELECT 'acme', generateUUIDv4(), if(number % 2 = 0, 'customer.signed_up', 'customer.churned'),
+               toDateTime64('2026-03-01 10:00:00.123', 3, 'UTC'), now64(3), 1, concat('c', toString(intDiv(number, 2))), 't', 0, number
+        FROM numbers(800)`,
+    })
+    const [tuple] = await queryRows(ch, {
+      name: 'active_by_tuple_order',
+      sql: `SELECT countIf(a IN ('customer.signed_up', 'customer.reactivated')) AS n FROM
+        (SELECT argMax(type, (occurred_at, event_id)) AS a FROM ${ch.table('customer_events')} GROUP BY customer_id)`,
+      row: z.object({ n: z.coerce.number() }),
+    })
+    const counts = await queryLifecycle(ch, {
+      tenantId: 'acme',
+      from: new Date('2026-04-01T00:00:00Z'),
+      to: new Date('2026-05-01T00:00:00Z'),
+    })
+    expect(tuple?.n).toBeGreaterThan(100)
+    expect(tuple?.n).toBeLessThan(300)
+    expect(counts.active_at_start).toBe(tuple?.n)
+    expect(counts.active_at_end).toBe(tuple?.n)
   })
 
   it('keeps the newest progress per partition, whatever order writes land in', async () => {
