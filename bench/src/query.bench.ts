@@ -208,6 +208,7 @@ await report(
       'churn rate p50 / p95 (ms) (raw lifecycle events by design)',
       `${round(churn.p50, 1)} / ${round(churn.p95, 1)}`,
     ],
+    ['  churn rate answer', `${round(churn.body.value ?? NaN, 2)} % of ${churn.body.n} active`],
   ],
   [
     { name: 'CSAT series p95 ms', value: csat.p95, limit: 150, kind: 'max' },
