@@ -3,9 +3,15 @@ import type { KeyStore } from '@cxpulse/auth'
 import type { ClickHouse } from '@cxpulse/clickhouse'
 import { createKafka } from '@cxpulse/kafka'
 import type { Logger } from '@cxpulse/logger'
-import { DEFAULT_INGEST_CONFIG, startIngest, type IngestHandle } from '@cxpulse/ingest'
+import {
+  DEFAULT_INGEST_CONFIG,
+  startIngest,
+  type IngestConfig,
+  type IngestHandle,
+} from '@cxpulse/ingest'
 import { createProcessor, type ProcessorHandle } from '@cxpulse/processor'
 import { DEFAULT_QUERY_LIMITS, createQuery, type QueryHandle } from '@cxpulse/query'
+import { startIngestThread } from './ingest-thread.ts'
 
 export interface PipelineOptions {
   brokers: string[]
@@ -20,6 +26,11 @@ export interface PipelineOptions {
   processorPort?: number
   /** Per-tenant ingest rate; the demo and tests send faster than a production default. */
   ingestRatePerSec?: number
+  /**
+   * Run ingest on its own thread (`cxpulse start` does), reading its keys from this file —
+   * the list `keys` was built from. Without it ingest shares this thread and uses `keys`.
+   */
+  ingestThread?: { keysFile: string }
   /** Processor batch wait: small for a lively demo, larger for throughput. */
   batchMaxWaitMs?: number
   sessionTimeoutMs?: number
@@ -42,7 +53,8 @@ export interface Pipeline {
 /**
  * Ingest, processor, query and alerter in one process over one ClickHouse client. This is the one
  * composition point: the embedded engine allows a single owner of its data directory, so
- * locally every service must share this process; in production each runs alone (`main.ts`).
+ * locally every service must share this process (ingest, which needs no ClickHouse, may take
+ * its own thread: `ingestThread`); in production each runs alone (`main.ts`).
  */
 export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const host = o.host ?? '127.0.0.1'
@@ -72,20 +84,24 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       { kafka, clickhouse: o.clickhouse, logger: o.logger },
     ).start()
     started.push(processor)
-    const ingest = await startIngest(
-      {
-        ...DEFAULT_INGEST_CONFIG,
-        host,
-        port: o.ingestPort ?? 0,
-        topicPrefix,
-        apiKeys: {},
-        ratePerSec: o.ingestRatePerSec ?? DEFAULT_INGEST_CONFIG.ratePerSec,
-        rateBurst: Math.max(DEFAULT_INGEST_CONFIG.rateBurst, (o.ingestRatePerSec ?? 0) * 5),
-        kafka: { brokers: o.brokers, clientId: 'cxpulse-ingest' },
-        logLevel: o.logger.level,
-      },
-      { kafka, keys: o.keys, logger: o.logger.child({ service: 'ingest' }) },
-    )
+    const ingestConfig: IngestConfig = {
+      ...DEFAULT_INGEST_CONFIG,
+      host,
+      port: o.ingestPort ?? 0,
+      topicPrefix,
+      apiKeys: o.ingestThread ? { file: o.ingestThread.keysFile } : {},
+      ratePerSec: o.ingestRatePerSec ?? DEFAULT_INGEST_CONFIG.ratePerSec,
+      rateBurst: Math.max(DEFAULT_INGEST_CONFIG.rateBurst, (o.ingestRatePerSec ?? 0) * 5),
+      kafka: { brokers: o.brokers, clientId: 'cxpulse-ingest' },
+      logLevel: o.logger.level,
+    }
+    const ingest = o.ingestThread
+      ? await startIngestThread(ingestConfig, o.logger)
+      : await startIngest(ingestConfig, {
+          kafka,
+          keys: o.keys,
+          logger: o.logger.child({ service: 'ingest' }),
+        })
     started.push(ingest)
     const query = await createQuery(
       {

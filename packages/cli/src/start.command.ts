@@ -74,6 +74,7 @@ export async function runStart(flags: z.output<typeof startFlags>): Promise<numb
       brokers: infra.brokers,
       clickhouse: infra.clickhouse,
       keys: keys.store,
+      ingestThread: { keysFile: keys.file },
       logger,
       host: flags.host,
       ingestPort: flags['ingest-port'],
