@@ -62,11 +62,7 @@ export function minorToDecimal(amountMinor: number, currency: string): string {
   return digits === 0 ? s : `${s.slice(0, -digits)}.${s.slice(-digits)}`
 }
 
-/**
- * The dimension columns, '' where absent. Rows are built from fixed-shape literals joined with
- * Object.assign: spreading an object built from entries made each row a slow dictionary object
- * (measured: ≈ 38 µs per survey row before, ≈ 5 µs now).
- */
+/** The dimension columns, '' where absent. */
 function dimensions(event: ConsumedEvent): Record<DimensionKey, string> {
   const d = event.dimensions ?? {}
   return {
@@ -110,6 +106,8 @@ export type ConsumedEvent = EnrichedEvent & {
 /**
  * The raw rows of one event. Derived survey columns come from @cxpulse/metrics so the
  * rollups and every other surface share one definition of positive / category / low effort.
+ * Rows are fixed-shape literals joined with Object.assign: spreading an object built from
+ * entries made every row a slow dictionary object (≈ 38 µs per survey row; now ≈ 5 µs).
  */
 export function rowsForEvent(event: ConsumedEvent, origin: Origin): [RawTable, object][] {
   const dims = dimensions(event)
