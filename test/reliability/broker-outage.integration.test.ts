@@ -140,14 +140,23 @@ describe('reliability: Kafka broker stopped and restarted mid-stream', () => {
 
     // The probes' events are part of the stream's events (same ids), so the ledger is `accepted`.
     const counted = z.object({ event_id: z.string() })
+    let countedSoFar = 0
     await waitFor(
       'every accepted event counted',
       async () => {
-        const n = await rawIds()
-        return new Set(n).size >= new Set(accepted).size ? true : undefined
+        countedSoFar = new Set(await rawIds()).size
+        return countedSoFar >= new Set(accepted).size ? true : undefined
       },
       120_000,
-    )
+    ).catch(async (error: Error) => {
+      // Say where the processor stood: how far it got, its retries and its lag.
+      const metrics = (await pipeline.processor.metricsText())
+        .split('\n')
+        .filter((l) => /^cxpulse_processor_(retries|consumer_lag|batches_replayed)/.test(l))
+      throw new Error(
+        `${error.message}; counted ${countedSoFar} of ${new Set(accepted).size}; ready ${pipeline.processor.isReady()}; ${metrics.join('; ')}`,
+      )
+    })
     async function rawIds(): Promise<string[]> {
       const ids: string[] = []
       for (const t of ['survey_responses', 'ticket_events', 'customer_events', 'qa_reviews']) {
