@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -7,13 +7,13 @@ import { createKeyStore, generateApiKey } from '@cxpulse/auth'
 import { startPipeline, type Pipeline } from '@cxpulse/cli/pipeline'
 import { queryRows, runMigrations } from '@cxpulse/clickhouse'
 import { startLocalKafka, stopLocalKafka } from '@cxpulse/local-kafka'
+import { createLogger } from '@cxpulse/logger'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator } from '@cxpulse/simulator'
 import {
   compareLedger,
   recordReliability,
   testClickHouse,
-  testLogger,
   uniqueName,
   waitFor,
 } from '@cxpulse/test-support'
@@ -26,6 +26,29 @@ import {
  */
 const OUTAGE_MS = Number(process.env['CXPULSE_BROKER_OUTAGE_MS'] ?? 30_000)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * The pipeline's log (info and up), kept in memory: when the test fails it is written to
+ * .test-results/broker-outage.log, so a failure seen only under a loaded suite can be read.
+ */
+const logLines: string[] = []
+const pipelineLogger = createLogger({
+  name: 'outage',
+  level: 'info',
+  destination: {
+    write(line: string) {
+      logLines.push(line)
+      if (logLines.length > 20_000) logLines.splice(0, 5_000)
+    },
+  },
+})
+async function saveLog(): Promise<string> {
+  const dir = join(import.meta.dirname, '../../.test-results')
+  await mkdir(dir, { recursive: true })
+  const file = join(dir, 'broker-outage.log')
+  await writeFile(file, logLines.join(''))
+  return file
+}
 
 describe('reliability: Kafka broker stopped and restarted mid-stream', () => {
   const cleanups: (() => Promise<unknown>)[] = []
@@ -48,7 +71,7 @@ describe('reliability: Kafka broker stopped and restarted mid-stream', () => {
       keys: createKeyStore([
         { id: 'k1', tenant_id: 'acme', hash: key.hash, scopes: ['ingest', 'query'] },
       ]),
-      logger: testLogger,
+      logger: pipelineLogger,
       topicPrefix: uniqueName('outage'),
       groupId: uniqueName('outage-group'),
       ingestRatePerSec: 1_000_000,
@@ -154,7 +177,7 @@ describe('reliability: Kafka broker stopped and restarted mid-stream', () => {
         .split('\n')
         .filter((l) => /^cxpulse_processor_(retries|consumer_lag|batches_replayed)/.test(l))
       throw new Error(
-        `${error.message}; counted ${countedSoFar} of ${new Set(accepted).size}; ready ${pipeline.processor.isReady()}; ${metrics.join('; ')}`,
+        `${error.message}; counted ${countedSoFar} of ${new Set(accepted).size}; ready ${pipeline.processor.isReady()}; ${metrics.join('; ')}; pipeline log: ${await saveLog()}`,
       )
     })
     async function rawIds(): Promise<string[]> {

@@ -94,7 +94,7 @@ function createMetrics() {
     }),
     retries: new Counter({
       name: 'cxpulse_processor_retries_total',
-      help: 'Failed ClickHouse/Kafka steps retried with backoff while the partition was paused',
+      help: 'Failed ClickHouse/Kafka steps: retried with backoff while the partition was paused, or (offset commits) left to kafkajs to recover',
       labelNames: ['step'],
       registers: [registry],
     }),
@@ -107,6 +107,14 @@ function createMetrics() {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Broker answers that mean this member must rejoin the consumer group. */
+const MEMBERSHIP_ERRORS = new Set([
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+])
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = []
@@ -141,12 +149,13 @@ async function startProcessor(
     TOPIC_SPECS(config.topicPrefix).filter((t) => t.topic !== topics.alerts),
   )
 
+  const heartbeatMs = Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3))
   const producer: Producer = createIdempotentProducer(kafka)
   const admin: Admin = kafka.admin()
   const consumer: Consumer = kafka.consumer({
     groupId: config.groupId,
     sessionTimeout: config.sessionTimeoutMs,
-    heartbeatInterval: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3)),
+    heartbeatInterval: heartbeatMs,
     rebalanceTimeout: Math.max(60_000, config.sessionTimeoutMs),
     maxWaitTimeInMs: config.batchMaxWaitMs,
     // kafkajs fetches 1 MiB per partition by default (~3k events): every fetch is one insert
@@ -208,6 +217,27 @@ async function startProcessor(
       }
     } finally {
       resume?.()
+    }
+  }
+
+  /**
+   * The offset commit is not what makes a batch count once — its 'after' progress record is —
+   * so a failed commit is not retried here: kafkajs (which already retried it) gets the error
+   * from eachBatch and recovers its own way, rejoining the group or restarting the consumer.
+   * A loaded suite run saw a processor retry commits in place 73 times after a broker restart
+   * and count nothing for 120 s; a membership gone stale is the suspected cause.
+   */
+  async function commitOffset(tp: TopicPartition, next: bigint): Promise<void> {
+    try {
+      await consumer.commitOffsets([{ ...tp, offset: next.toString() }])
+    } catch (error) {
+      metrics.retries.inc({ step: 'commit offset' })
+      log.warn({ err: error, ...tp, offset: next.toString() }, 'offset commit failed; rejoining')
+      // kafkajs rejoins the group on these, but only when it sees them unwrapped: wrapped as
+      // non-retriable, an unknown member would crash the consumer for good.
+      const cause = (error as { cause?: { type?: unknown } }).cause
+      if (typeof cause?.type === 'string' && MEMBERSHIP_ERRORS.has(cause.type)) throw cause
+      throw error
     }
   }
 
@@ -370,9 +400,7 @@ async function startProcessor(
       writeProgress(ch, key, { minOffset: min, maxOffset: max, state: 'after' }),
     )
     payload.resolveOffset(max.toString())
-    await untilDone('commit offset', payload, () =>
-      consumer.commitOffsets([{ ...tp, offset: (max + 1n).toString() }]),
-    )
+    await commitOffset(tp, max + 1n)
     metrics.batchSeconds.observe((performance.now() - started) / 1000)
     metrics.lag.set(
       { topic: tp.topic, partition: String(tp.partition) },
@@ -427,6 +455,13 @@ async function startProcessor(
     const { batch } = payload
     const tp = { topic: batch.topic, partition: batch.partition }
     if (batch.isEmpty()) return
+    // kafkajs heartbeats only when asked. A batch's ClickHouse steps can outlast the session
+    // on a loaded machine (the engine runs one statement at a time), and a member evicted
+    // for silence can no longer commit, so heartbeat on a timer while the batch runs.
+    const keepAlive = setInterval(
+      () => void payload.heartbeat().catch(() => undefined),
+      heartbeatMs,
+    )
     try {
       const progress = await untilDone('read progress', payload, () =>
         readProgress(ch, { group: config.groupId, ...tp }),
@@ -441,9 +476,7 @@ async function startProcessor(
           metrics.duplicates.inc({ kind: 'replayed_offset' }, skipped)
           const last = pending[skipped - 1]?.offset ?? '0'
           payload.resolveOffset(last)
-          await untilDone('commit offset', payload, () =>
-            consumer.commitOffsets([{ ...tp, offset: (BigInt(last) + 1n).toString() }]),
-          )
+          await commitOffset(tp, BigInt(last) + 1n)
         }
         pending = fresh
       }
@@ -490,6 +523,8 @@ async function startProcessor(
         return
       }
       throw error
+    } finally {
+      clearInterval(keepAlive)
     }
   }
 
