@@ -50,14 +50,24 @@ export const startFlags = z.object({
 export async function runStart(flags: z.output<typeof startFlags>): Promise<number> {
   const began = Date.now()
   // Handlers go in first: Ctrl-C during start-up must still stop the broker it started.
+  // The same signal often arrives twice at once (tsx relays it to this process, and `timeout`
+  // or a service manager signal the whole process group): repeats within a second are that
+  // echo and must not cut the stop short; a later one means "quit now".
   let interrupted = false
+  let firstSignalAt = 0
   const stopRequested = new Promise<void>((done) => {
-    const onSignal = () => {
-      interrupted = true
-      done()
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (!interrupted) {
+        interrupted = true
+        firstSignalAt = Date.now()
+        done()
+      } else if (Date.now() - firstSignalAt > 1_000) {
+        console.error(`cxpulse: ${signal} again; quitting without a clean stop`)
+        process.exit(130)
+      }
     }
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
   })
   const dataDir = resolve(flags['data-dir'])
   const progress = (m: string) => console.log(`cxpulse: ${m}`)
