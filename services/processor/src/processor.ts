@@ -224,8 +224,8 @@ async function startProcessor(
    * The offset commit is not what makes a batch count once — its 'after' progress record is —
    * so a failed commit is not retried here: kafkajs (which already retried it) gets the error
    * from eachBatch and recovers its own way, rejoining the group or restarting the consumer.
-   * A loaded suite run saw a processor retry commits in place 73 times after a broker restart
-   * and count nothing for 120 s; a membership gone stale is the suspected cause.
+   * (On a loaded suite run a member evicted while a batch ran had every commit refused with
+   * UNKNOWN_MEMBER_ID; retried in place, the processor counted nothing for 120 s.)
    */
   async function commitOffset(tp: TopicPartition, next: bigint): Promise<void> {
     try {
