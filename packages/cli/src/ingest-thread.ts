@@ -20,7 +20,6 @@ export function startIngestThread(config: IngestConfig, logger: Logger): Promise
   const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
     .then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.resolve('./ingest.worker.ts'))}) })`
   const worker = new Worker(bootstrap, { eval: true, workerData: config, execArgv: [] })
-  let stopping = false
   let stopped: Promise<void> | undefined
   return new Promise<IngestHandle>((resolve, reject) => {
     const onEarlyExit = (code: number) =>
@@ -36,7 +35,7 @@ export function startIngestThread(config: IngestConfig, logger: Logger): Promise
       worker.off('exit', onEarlyExit)
       worker.on('error', (error) => logger.error({ err: error }, 'ingest thread failed'))
       worker.once('exit', (code) => {
-        if (stopping) return
+        if (stopped) return
         logger.error({ code }, 'ingest thread exited; stopping')
         process.kill(process.pid, 'SIGTERM')
       })
@@ -45,7 +44,6 @@ export function startIngestThread(config: IngestConfig, logger: Logger): Promise
         port: message.port,
         stop() {
           stopped ??= new Promise<void>((done) => {
-            stopping = true
             worker.once('exit', () => done())
             worker.postMessage('stop')
           })

@@ -53,15 +53,13 @@ export async function runStart(flags: z.output<typeof startFlags>): Promise<numb
   // The same signal often arrives twice at once (tsx relays it to this process, and `timeout`
   // or a service manager signal the whole process group): repeats within a second are that
   // echo and must not cut the stop short; a later one means "quit now".
-  let interrupted = false
-  let firstSignalAt = 0
+  let interruptedAt: number | undefined
   const stopRequested = new Promise<void>((done) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      if (!interrupted) {
-        interrupted = true
-        firstSignalAt = Date.now()
+      if (interruptedAt === undefined) {
+        interruptedAt = Date.now()
         done()
-      } else if (Date.now() - firstSignalAt > 1_000) {
+      } else if (Date.now() - interruptedAt > 1_000) {
         console.error(`cxpulse: ${signal} again; quitting without a clean stop`)
         process.exit(130)
       }
@@ -73,7 +71,7 @@ export async function runStart(flags: z.output<typeof startFlags>): Promise<numb
   const progress = (m: string) => console.log(`cxpulse: ${m}`)
   const logger = createLogger({ name: 'cxpulse', level: process.env['LOG_LEVEL'] ?? 'error' })
   const infra = await startInfrastructure({ dataDir, progress })
-  if (interrupted) {
+  if (interruptedAt !== undefined) {
     await infra.stop()
     return 130
   }
@@ -97,7 +95,7 @@ export async function runStart(flags: z.output<typeof startFlags>): Promise<numb
     await infra.stop()
     throw error
   }
-  if (interrupted) {
+  if (interruptedAt !== undefined) {
     await pipeline.stop()
     await infra.stop()
     return 130

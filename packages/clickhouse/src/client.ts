@@ -136,9 +136,10 @@ type Connection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['c
  */
 class EmbeddedConnection implements Connection {
   private tail: Promise<unknown> = Promise.resolve()
-  private readonly inner: Connection
-  constructor(private readonly chdb: ChdbConnection) {
-    this.inner = chdb as unknown as Connection
+  constructor(private readonly chdb: ChdbConnection) {}
+  /** The same connection, typed as @clickhouse/client's interface. */
+  private get inner(): Connection {
+    return this.chdb as unknown as Connection
   }
 
   /**
