@@ -1,80 +1,46 @@
-import { execFile, spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createKeyStore, generateApiKey } from '@cxpulse/auth'
-import { startPipeline, type Pipeline } from '@cxpulse/cli/pipeline'
-import { queryRows, runMigrations } from '@cxpulse/clickhouse'
+import { generateApiKey } from '@cxpulse/auth'
+import { queryRows } from '@cxpulse/clickhouse'
 import { topicNames } from '@cxpulse/contracts'
-import {
-  testClickHouse,
-  testEnvironment,
-  testKafka,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@cxpulse/test-support'
+import { testEnvironment, testKafka, waitFor } from '@cxpulse/test-support'
+import { startTestPipeline, type TestPipeline } from '@cxpulse/test-support/pipeline'
+import { CLI, ROOT, runCli } from './run-cli.ts'
 
 /** `cxpulse send` as a user runs it: a real CLI process against a running pipeline. */
-const ROOT = resolve(import.meta.dirname, '../..')
-const CLI = join(ROOT, 'packages/cli/src/main.ts')
 
 describe('the cxpulse CLI against a running pipeline', () => {
-  let ch: Awaited<ReturnType<typeof testClickHouse>>
-  let pipeline: Pipeline
+  let running: TestPipeline
+  let ch: TestPipeline['ch']
+  let pipeline: TestPipeline['pipeline']
+  let prefix: string
   let dir: string
   const key = generateApiKey()
-  const prefix = uniqueName('cli')
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cxpulse-send-'))
-    ch = await testClickHouse()
-    await runMigrations(ch)
-    pipeline = await startPipeline({
-      brokers: testEnvironment().kafka.brokers,
-      clickhouse: ch,
-      keys: createKeyStore([
-        { id: 'k', tenant_id: 'acme', hash: key.hash, scopes: ['ingest', 'query'] },
-      ]),
-      logger: testLogger,
-      topicPrefix: prefix,
-      groupId: uniqueName('send-group'),
-      ingestRatePerSec: 1_000_000,
-      alertIntervalMs: 0,
-    })
+    running = await startTestPipeline(
+      'cli',
+      [{ id: 'k', tenant_id: 'acme', hash: key.hash, scopes: ['ingest', 'query'] }],
+      { alertIntervalMs: 0 },
+    )
+    ch = running.ch
+    pipeline = running.pipeline
+    prefix = running.topicPrefix
   })
   afterAll(async () => {
-    await pipeline?.stop()
-    await ch?.drop()
+    await running?.stop()
     await rm(dir, { recursive: true, force: true })
   })
 
-  // Asynchronous: the pipeline under test runs in this process and must keep answering.
-  function send(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-    return new Promise((done) => {
-      execFile(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          CLI,
-          'send',
-          '--url',
-          pipeline.ingest.url,
-          '--batch-size',
-          '3',
-          ...args,
-        ],
-        { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CXPULSE_API_KEY: key.key } },
-        (error, stdout, stderr) =>
-          done({ code: error ? (error.code as number) : 0, out: stdout, err: stderr }),
-      )
-    })
-  }
+  const send = (...args: string[]) =>
+    runCli(['send', '--url', pipeline.ingest.url, '--batch-size', '3', ...args], key.key)
 
   async function landed(): Promise<string[]> {
     const rows = await queryRows(ch, {
@@ -247,14 +213,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
 
   it('cxpulse query prints what the API answers, as JSON and as a table', async () => {
     const run = (...args: string[]) =>
-      new Promise<{ code: number; out: string }>((done) => {
-        execFile(
-          process.execPath,
-          ['--import', 'tsx', CLI, 'query', '--url', pipeline.query.url, ...args],
-          { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CXPULSE_API_KEY: key.key } },
-          (error, stdout) => done({ code: error ? (error.code as number) : 0, out: stdout }),
-        )
-      })
+      runCli(['query', '--url', pipeline.query.url, ...args], key.key)
     const json = await run('csat', '--from=-1d', '--json')
     expect(json.code).toBe(0)
     const body = JSON.parse(json.out) as { n: number; value: number }
@@ -271,20 +230,8 @@ describe('the cxpulse CLI against a running pipeline', () => {
     expect(bad.code).toBe(2)
   }, 60_000)
 
-  function cli(
-    command: string,
-    ...args: string[]
-  ): Promise<{ code: number; out: string; err: string }> {
-    return new Promise((done) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', CLI, command, '--url', pipeline.ingest.url, ...args],
-        { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CXPULSE_API_KEY: key.key } },
-        (error, stdout, stderr) =>
-          done({ code: error ? (error.code as number) : 0, out: stdout, err: stderr }),
-      )
-    })
-  }
+  const cli = (command: string, ...args: string[]) =>
+    runCli([command, '--url', pipeline.ingest.url, ...args], key.key)
 
   it('cxpulse import maps CSV columns to surveys and counts a re-run once', async () => {
     const file = join(dir, 'export.csv')
@@ -377,24 +324,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
     })
     await producer.disconnect()
     const dlq = (...args: string[]) =>
-      new Promise<{ code: number; out: string }>((done) => {
-        execFile(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            CLI,
-            'dlq',
-            ...args,
-            '--brokers',
-            brokers.join(','),
-            '--topic-prefix',
-            prefix,
-          ],
-          { cwd: ROOT, encoding: 'utf8' },
-          (error, stdout) => done({ code: error ? (error.code as number) : 0, out: stdout }),
-        )
-      })
+      runCli(['dlq', ...args, '--brokers', brokers.join(','), '--topic-prefix', prefix])
     const inspect = await dlq()
     expect(inspect.code).toBe(0)
     expect(inspect.out).toMatch(/1 dead letters, 1 selected/)

@@ -1,31 +1,23 @@
-import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createKeyStore, generateApiKey } from '@cxpulse/auth'
-import { startPipeline, type Pipeline } from '@cxpulse/cli/pipeline'
-import { queryRows, runMigrations } from '@cxpulse/clickhouse'
+import { generateApiKey } from '@cxpulse/auth'
+import { queryRows } from '@cxpulse/clickhouse'
 import { buildDeadLetter, deterministicUuid, topicNames } from '@cxpulse/contracts'
 import { createIdempotentProducer } from '@cxpulse/kafka'
-import {
-  testClickHouse,
-  testEnvironment,
-  testKafka,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@cxpulse/test-support'
+import { testKafka, uniqueName, waitFor } from '@cxpulse/test-support'
+import { startTestPipeline, type TestPipeline } from '@cxpulse/test-support/pipeline'
+import { runCli } from './run-cli.ts'
 
 /** `cxpulse import`, `dlq` and `simulate` as a user runs them, against a running pipeline. */
-const ROOT = resolve(import.meta.dirname, '../..')
-const CLI = join(ROOT, 'packages/cli/src/main.ts')
 
 describe('cxpulse import, dlq and simulate', () => {
-  let ch: Awaited<ReturnType<typeof testClickHouse>>
-  let pipeline: Pipeline
+  let running: TestPipeline
+  let ch: TestPipeline['ch']
+  let pipeline: TestPipeline['pipeline']
   let dir: string
   const key = generateApiKey()
   const globexKey = generateApiKey()
@@ -36,40 +28,23 @@ describe('cxpulse import, dlq and simulate', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cxpulse-ops-'))
-    ch = await testClickHouse()
-    await runMigrations(ch)
-    pipeline = await startPipeline({
-      brokers: testEnvironment().kafka.brokers,
-      clickhouse: ch,
-      keys: createKeyStore([
+    running = await startTestPipeline(
+      'ops',
+      [
         { id: 'k', tenant_id: 'acme', hash: key.hash, scopes: ['ingest', 'query'] },
         { id: 'g', tenant_id: 'globex', hash: globexKey.hash, scopes: ['ingest'] },
-      ]),
-      logger: testLogger,
-      topicPrefix: prefix,
-      groupId,
-      ingestRatePerSec: 1_000_000,
-      alertIntervalMs: 0,
-    })
+      ],
+      { topicPrefix: prefix, groupId, alertIntervalMs: 0 },
+    )
+    ch = running.ch
+    pipeline = running.pipeline
   })
   afterAll(async () => {
-    await pipeline?.stop()
-    await ch?.drop()
+    await running?.stop()
     await rm(dir, { recursive: true, force: true })
   })
 
-  // Asynchronous: the pipeline under test runs in this process and must keep answering.
-  function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    return new Promise((done) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', CLI, ...args],
-        { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CXPULSE_API_KEY: key.key } },
-        (error, stdout, stderr) =>
-          done({ code: error ? (error.code as number) : 0, out: stdout, err: stderr }),
-      )
-    })
-  }
+  const cli = (...args: string[]) => runCli(args, key.key)
 
   /** Resolves once the processor has committed every message on the event topics so far. */
   async function drained(): Promise<void> {

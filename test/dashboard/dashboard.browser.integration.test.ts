@@ -4,18 +4,12 @@ import { resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createKeyStore, generateApiKey } from '@cxpulse/auth'
-import { startPipeline, type Pipeline } from '@cxpulse/cli/pipeline'
-import { queryRows, runMigrations } from '@cxpulse/clickhouse'
+import { generateApiKey } from '@cxpulse/auth'
+import { queryRows } from '@cxpulse/clickhouse'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator } from '@cxpulse/simulator'
-import {
-  testClickHouse,
-  testEnvironment,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@cxpulse/test-support'
+import { waitFor } from '@cxpulse/test-support'
+import { startTestPipeline, type TestPipeline } from '@cxpulse/test-support/pipeline'
 
 /**
  * The dashboard in real headless Chromium (Debian's, driven by playwright-core) against a
@@ -140,8 +134,9 @@ async function snapshot(page: Page) {
 }
 
 describe('dashboard in headless Chromium', () => {
-  let ch: Awaited<ReturnType<typeof testClickHouse>>
-  let pipeline: Pipeline
+  let running: TestPipeline
+  let ch: TestPipeline['ch']
+  let pipeline: TestPipeline['pipeline']
   let browser: Browser
   const key = generateApiKey()
   const emptyKey = generateApiKey()
@@ -219,22 +214,17 @@ describe('dashboard in headless Chromium', () => {
         `Chromium not found at ${CHROMIUM}: run "bash scripts/setup.sh" (it installs Debian's chromium) or set CHROMIUM_PATH`,
       )
     }
-    ch = await testClickHouse()
-    await runMigrations(ch)
-    pipeline = await startPipeline({
-      brokers: testEnvironment().kafka.brokers,
-      clickhouse: ch,
-      keys: createKeyStore([
+    running = await startTestPipeline(
+      'dash',
+      [
         { id: 'demo', tenant_id: 'demo', hash: key.hash, scopes: ['ingest', 'query'] },
         { id: 'quiet', tenant_id: 'quiet', hash: emptyKey.hash, scopes: ['query'] },
-      ]),
-      logger: testLogger,
-      topicPrefix: uniqueName('dash'),
-      groupId: uniqueName('dash-group'),
-      ingestRatePerSec: 1_000_000,
+      ],
       // The alerter runs, but this test triggers its evaluation itself.
-      alertIntervalMs: 24 * HOUR,
-    })
+      { alertIntervalMs: 24 * HOUR },
+    )
+    ch = running.ch
+    pipeline = running.pipeline
     // Two days of simulated traffic ending now, so the 24-hour window and its previous
     // period both have data; chat satisfaction collapses for the last four hours.
     const now = Date.now()
@@ -297,8 +287,7 @@ describe('dashboard in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close()
-    await pipeline?.stop()
-    await ch?.drop()
+    await running?.stop()
   })
 
   it('shows the API’s numbers in tiles, charts, breakdown and alerts; refreshes; saves a screenshot', async () => {

@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createKeyStore, generateApiKey } from '@cxpulse/auth'
-import { queryRows, runMigrations } from '@cxpulse/clickhouse'
-import { startPipeline, type Pipeline } from '@cxpulse/cli/pipeline'
+import { generateApiKey } from '@cxpulse/auth'
+import { queryRows } from '@cxpulse/clickhouse'
 import type { CxEventInput } from '@cxpulse/contracts'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator } from '@cxpulse/simulator'
-import {
-  testClickHouse,
-  testEnvironment,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@cxpulse/test-support'
+import { waitFor } from '@cxpulse/test-support'
+import { startTestPipeline, type TestPipeline } from '@cxpulse/test-support/pipeline'
 import {
   expectAwt,
   expectCes,
@@ -42,8 +36,9 @@ type Ev = CxEventInput & { tenant: string }
 const round4 = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4)
 
 describe('end to end: ingest → Kafka → processor → ClickHouse → query API', () => {
-  let ch: Awaited<ReturnType<typeof testClickHouse>>
-  let pipeline: Pipeline
+  let running: TestPipeline
+  let ch: TestPipeline['ch']
+  let pipeline: TestPipeline['pipeline']
   const keys = Object.fromEntries(TENANTS.map((t) => [t, generateApiKey()])) as Record<
     (typeof TENANTS)[number],
     { key: string; hash: string }
@@ -52,9 +47,8 @@ describe('end to end: ingest → Kafka → processor → ClickHouse → query AP
   let accepted = 0
 
   beforeAll(async () => {
-    ch = await testClickHouse()
-    await runMigrations(ch)
-    const store = createKeyStore(
+    running = await startTestPipeline(
+      'e2e',
       TENANTS.map((t) => ({
         id: `${t}-key`,
         tenant_id: t,
@@ -62,15 +56,8 @@ describe('end to end: ingest → Kafka → processor → ClickHouse → query AP
         scopes: ['ingest', 'query'] as ('ingest' | 'query')[],
       })),
     )
-    pipeline = await startPipeline({
-      brokers: testEnvironment().kafka.brokers,
-      clickhouse: ch,
-      keys: store,
-      logger: testLogger,
-      topicPrefix: uniqueName('e2e'),
-      groupId: uniqueName('e2e-group'),
-      ingestRatePerSec: 1_000_000,
-    })
+    ch = running.ch
+    pipeline = running.pipeline
     for (const [i, tenant] of TENANTS.entries()) {
       const generated = createSimulator({
         seed: 100 + i,
@@ -117,8 +104,7 @@ describe('end to end: ingest → Kafka → processor → ClickHouse → query AP
   }, 600_000)
 
   afterAll(async () => {
-    await pipeline?.stop()
-    await ch?.drop()
+    await running?.stop()
   })
 
   async function api(

@@ -97,6 +97,60 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 100))
   }
 }
+export interface TopicMessage {
+  topic: string
+  partition: number
+  key: string
+  value: string
+}
+
+/**
+ * Every message on the given topics: waits until the consumer has read as many messages as the
+ * topics hold (their high watermarks), so this is the topics' whole content, not "at least N".
+ */
+export async function readWholeTopics(kafka: Kafka, topics: string[]): Promise<TopicMessage[]> {
+  const admin = kafka.admin()
+  await admin.connect()
+  let total = 0
+  try {
+    for (const topic of topics) {
+      const offsets = await waitFor(`offsets of ${topic}`, async () =>
+        admin.fetchTopicOffsets(topic),
+      )
+      for (const p of offsets) total += Number(p.high) - Number(p.low)
+    }
+  } finally {
+    await admin.disconnect()
+  }
+  const received = new Map<string, TopicMessage>()
+  if (total === 0) return []
+  const consumer = kafka.consumer({ groupId: uniqueName('read') })
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        // Keyed by position: a consumer-group rebalance can redeliver a message to this
+        // reader, which must not count as a second copy (two copies sit at two offsets).
+        received.set(`${topic}|${partition}|${message.offset}`, {
+          topic,
+          partition,
+          key: String(message.key ?? ''),
+          value: String(message.value ?? ''),
+        })
+      },
+    })
+    await waitFor(
+      `${total} messages on ${topics.length} topics`,
+      async () => (received.size >= total ? true : undefined),
+      60_000,
+    )
+  } finally {
+    await consumer.disconnect()
+  }
+  return [...received.values()]
+}
+
 export {
   compareLedger,
   readReliabilityRows,

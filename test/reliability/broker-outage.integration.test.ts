@@ -3,20 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createKeyStore, generateApiKey } from '@cxpulse/auth'
-import { startPipeline, type Pipeline } from '@cxpulse/cli/pipeline'
-import { queryRows, runMigrations } from '@cxpulse/clickhouse'
+import { generateApiKey } from '@cxpulse/auth'
+import { queryRows } from '@cxpulse/clickhouse'
 import { startLocalKafka, stopLocalKafka } from '@cxpulse/local-kafka'
-import { createLogger } from '@cxpulse/logger'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator } from '@cxpulse/simulator'
-import {
-  compareLedger,
-  recordReliability,
-  testClickHouse,
-  uniqueName,
-  waitFor,
-} from '@cxpulse/test-support'
+import { compareLedger, recordReliability, waitFor } from '@cxpulse/test-support'
+import { startTestPipeline } from '@cxpulse/test-support/pipeline'
+import { capturingLogger } from './security.support.ts'
 
 /**
  * The broker stopped for 30 s mid-stream and restarted on the same data directory: ingest
@@ -27,21 +21,9 @@ import {
 const OUTAGE_MS = Number(process.env['CXPULSE_BROKER_OUTAGE_MS'] ?? 30_000)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/**
- * The pipeline's log (info and up), kept in memory: when the test fails it is written to
- * .test-results/broker-outage.log, so a failure seen only under a loaded suite can be read.
- */
-const logLines: string[] = []
-const pipelineLogger = createLogger({
-  name: 'outage',
-  level: 'info',
-  destination: {
-    write(line: string) {
-      logLines.push(line)
-      if (logLines.length > 20_000) logLines.splice(0, 5_000)
-    },
-  },
-})
+// The pipeline's log (info and up), written to .test-results/broker-outage.log when the test
+// fails, so a failure seen only under a loaded suite can be read.
+const { logger: pipelineLogger, lines: logLines } = capturingLogger('outage', 'info')
 async function saveLog(): Promise<string> {
   const dir = join(import.meta.dirname, '../../.test-results')
   await mkdir(dir, { recursive: true })
@@ -61,23 +43,14 @@ describe('reliability: Kafka broker stopped and restarted mid-stream', () => {
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }))
     const broker = await startLocalKafka({ dataDir, fresh: true })
     cleanups.push(() => stopLocalKafka(dataDir))
-    const ch = await testClickHouse()
-    cleanups.push(() => ch.drop())
-    await runMigrations(ch)
     const key = generateApiKey()
-    const pipeline: Pipeline = await startPipeline({
-      brokers: [broker.brokers],
-      clickhouse: ch,
-      keys: createKeyStore([
-        { id: 'k1', tenant_id: 'acme', hash: key.hash, scopes: ['ingest', 'query'] },
-      ]),
-      logger: pipelineLogger,
-      topicPrefix: uniqueName('outage'),
-      groupId: uniqueName('outage-group'),
-      ingestRatePerSec: 1_000_000,
-      sessionTimeoutMs: 10_000,
-    })
-    cleanups.push(() => pipeline.stop())
+    const running = await startTestPipeline(
+      'outage',
+      [{ id: 'k1', tenant_id: 'acme', hash: key.hash, scopes: ['ingest', 'query'] }],
+      { brokers: [broker.brokers], logger: pipelineLogger, sessionTimeoutMs: 10_000 },
+    )
+    cleanups.push(() => running.stop())
+    const { ch, pipeline } = running
 
     const client = createCxClient({
       url: pipeline.ingest.url,

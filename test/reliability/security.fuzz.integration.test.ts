@@ -11,8 +11,8 @@ import {
 } from '@cxpulse/contracts'
 import { DEFAULT_INGEST_CONFIG, startIngest, type IngestHandle } from '@cxpulse/ingest'
 import { createSimulator } from '@cxpulse/simulator'
-import { recordReliability, testKafka, uniqueName } from '@cxpulse/test-support'
-import { capturingLogger, LONG, rawRequest, readWholeTopics, Tally } from './security.support.ts'
+import { readWholeTopics, recordReliability, testKafka, uniqueName } from '@cxpulse/test-support'
+import { capturingLogger, LONG, rawRequest, Tally } from './security.support.ts'
 
 /**
  * Property-based fuzzing of POST /v1/events against a real ingest and broker. Every answer must

@@ -4,19 +4,13 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { createKeyStore, generateApiKey } from '@cxpulse/auth'
-import { startPipeline, type Pipeline } from '@cxpulse/cli/pipeline'
-import { queryRows, recordTransition, runMigrations } from '@cxpulse/clickhouse'
+import { queryRows, recordTransition } from '@cxpulse/clickhouse'
 import type { CxEventInput } from '@cxpulse/contracts'
 import { DEFAULT_INGEST_CONFIG, startIngest } from '@cxpulse/ingest'
 import { createQuery, DEFAULT_QUERY_LIMITS } from '@cxpulse/query'
 import { createSimulator } from '@cxpulse/simulator'
-import {
-  recordReliability,
-  testClickHouse,
-  testEnvironment,
-  uniqueName,
-  waitFor,
-} from '@cxpulse/test-support'
+import { recordReliability, testEnvironment, uniqueName, waitFor } from '@cxpulse/test-support'
+import { startTestPipeline, type TestPipeline } from '@cxpulse/test-support/pipeline'
 import { capturingLogger, rawRequest, Tally } from './security.support.ts'
 
 /**
@@ -74,8 +68,9 @@ type Answer = {
 }
 
 describe('security: query API, tenants and keys', () => {
-  let ch: Awaited<ReturnType<typeof testClickHouse>>
-  let pipeline: Pipeline
+  let running: TestPipeline
+  let ch: TestPipeline['ch']
+  let pipeline: TestPipeline['pipeline']
   const { logger, lines } = capturingLogger('security-pipeline', 'debug')
   const keys = {
     acme: generateApiKey(),
@@ -156,12 +151,9 @@ describe('security: query API, tenants and keys', () => {
   }
 
   beforeAll(async () => {
-    ch = await testClickHouse()
-    await runMigrations(ch)
-    pipeline = await startPipeline({
-      brokers: testEnvironment().kafka.brokers,
-      clickhouse: ch,
-      keys: createKeyStore([
+    running = await startTestPipeline(
+      'secq',
+      [
         { id: 'acme-1', tenant_id: 'acme', hash: keys.acme.hash, scopes: ['ingest', 'query'] },
         { id: 'acme-2', tenant_id: 'acme', hash: keys.acmeNext.hash, scopes: ['ingest', 'query'] },
         {
@@ -170,14 +162,11 @@ describe('security: query API, tenants and keys', () => {
           hash: keys.globex.hash,
           scopes: ['ingest', 'query'],
         },
-      ]),
-      logger,
-      topicPrefix: prefix,
-      groupId: uniqueName('secq-group'),
-      ingestRatePerSec: 1_000_000,
-      alertIntervalMs: 0,
-      batchMaxWaitMs: 50,
-    })
+      ],
+      { logger, topicPrefix: prefix, alertIntervalMs: 0, batchMaxWaitMs: 50 },
+    )
+    ch = running.ch
+    pipeline = running.pipeline
     const now = Date.now()
     from = new Date(now - 86_400_000).toISOString()
     to = new Date(now + 60_000).toISOString()
@@ -256,8 +245,7 @@ describe('security: query API, tenants and keys', () => {
   }, 180_000)
 
   afterAll(async () => {
-    await pipeline?.stop()
-    await ch?.drop()
+    await running?.stop()
   })
 
   it('refuses or safely answers SQL injection through every query parameter', async () => {

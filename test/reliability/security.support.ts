@@ -1,8 +1,6 @@
 import { connect } from 'node:net'
 import { Writable } from 'node:stream'
-import type { Kafka } from 'kafkajs'
 import { createLogger, type Logger } from '@cxpulse/logger'
-import { uniqueName, waitFor } from '@cxpulse/test-support'
 
 /**
  * Helpers shared by the security cases (test/reliability/security.*.integration.test.ts).
@@ -81,54 +79,4 @@ export function rawRequest(
       if (opts.halfClose) socket.end()
     })
   })
-}
-
-export interface TopicMessage {
-  topic: string
-  key: string
-  value: string
-}
-
-/**
- * Every message on the given topics: waits until the consumer has read as many messages as the
- * topics hold (their high watermarks), so this is the topics' whole content, not "at least N".
- */
-export async function readWholeTopics(kafka: Kafka, topics: string[]): Promise<TopicMessage[]> {
-  const admin = kafka.admin()
-  await admin.connect()
-  let total = 0
-  try {
-    for (const topic of topics) {
-      const offsets = await waitFor(`offsets of ${topic}`, async () =>
-        admin.fetchTopicOffsets(topic),
-      )
-      for (const p of offsets) total += Number(p.high) - Number(p.low)
-    }
-  } finally {
-    await admin.disconnect()
-  }
-  const received = new Map<string, TopicMessage>()
-  if (total === 0) return []
-  const consumer = kafka.consumer({ groupId: uniqueName('sec-read') })
-  await consumer.connect()
-  try {
-    await consumer.subscribe({ topics, fromBeginning: true })
-    await consumer.run({
-      eachMessage: async ({ topic, partition, message }) => {
-        received.set(`${topic}|${partition}|${message.offset}`, {
-          topic,
-          key: String(message.key ?? ''),
-          value: String(message.value ?? ''),
-        })
-      },
-    })
-    await waitFor(
-      `${total} messages on ${topics.length} topics`,
-      async () => (received.size >= total ? true : undefined),
-      60_000,
-    )
-  } finally {
-    await consumer.disconnect()
-  }
-  return [...received.values()]
 }

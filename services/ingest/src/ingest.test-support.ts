@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Kafka } from 'kafkajs'
 import { createKeyStore, generateApiKey } from '@cxpulse/auth'
 import { topicNames } from '@cxpulse/contracts'
-import { testLogger, uniqueName, waitFor } from '@cxpulse/test-support'
+import { readWholeTopics, testLogger, uniqueName } from '@cxpulse/test-support'
 import { DEFAULT_INGEST_CONFIG, type IngestConfig } from './config.ts'
 import { startIngest, type IngestHandle } from './ingest.ts'
 
@@ -55,41 +55,13 @@ export interface ReadMessage {
  */
 export async function readDomainTopics(kafka: Kafka, prefix: string): Promise<ReadMessage[]> {
   const names = topicNames(prefix)
-  const topics = [names.surveys, names.tickets, names.customers, names.qa]
-  const admin = kafka.admin()
-  await admin.connect()
-  // Right after creation a partition's leader may not be known everywhere yet: poll.
-  const total = await waitFor('topic offsets', async () => {
-    let sum = 0
-    for (const topic of topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) sum += Number(p.high) - Number(p.low)
-    }
-    return sum
-  }).finally(() => admin.disconnect())
-  // Keyed by position: a consumer-group rebalance can redeliver a message to this reader, which
-  // must not count as a second copy in Kafka (two copies would sit at two offsets).
-  const received = new Map<string, ReadMessage>()
-  const consumer = kafka.consumer({ groupId: uniqueName('read') })
-  await consumer.connect()
-  try {
-    await consumer.subscribe({ topics, fromBeginning: true })
-    await consumer.run({
-      eachMessage: async ({ topic, partition, message }) => {
-        received.set(`${topic}|${partition}|${message.offset}`, {
-          topic,
-          partition,
-          key: String(message.key),
-          value: JSON.parse(String(message.value)) as Record<string, unknown>,
-        })
-      },
-    })
-    await waitFor(`${total} messages on ${prefix}`, async () =>
-      received.size >= total ? true : undefined,
-    )
-  } finally {
-    await consumer.disconnect()
-  }
-  return [...received.values()]
+  const messages = await readWholeTopics(kafka, [
+    names.surveys,
+    names.tickets,
+    names.customers,
+    names.qa,
+  ])
+  return messages.map((m) => ({ ...m, value: JSON.parse(m.value) as Record<string, unknown> }))
 }
 
 const BASE_TIME = () => new Date(Date.now() - 60_000).toISOString()
