@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createKeyStore, generateApiKey } from '@cxpulse/auth'
+import { generateApiKey } from '@cxpulse/auth'
 import { recordTransition, runMigrations } from '@cxpulse/clickhouse'
-import { testClickHouse, testLogger } from '@cxpulse/test-support'
-import { DEFAULT_QUERY_LIMITS } from './config.ts'
-import { createQuery, type QueryHandle } from './query.ts'
+import { testClickHouse } from '@cxpulse/test-support'
+import type { QueryHandle } from './query.ts'
+import { startTestQuery } from './query.test-support.ts'
 
 /** The fields these tests read from JSON answers. */
 interface Body {
@@ -24,25 +24,10 @@ describe('alert rules and alerts in the query API', () => {
   beforeAll(async () => {
     ch = await testClickHouse()
     await runMigrations(ch)
-    handle = await createQuery(
-      {
-        host: '127.0.0.1',
-        port: 0,
-        apiKeys: {},
-        shutdownTimeoutMs: 5000,
-        clickhouse: { database: ch.database, dataDir: '' },
-        logLevel: 'silent',
-        ...DEFAULT_QUERY_LIMITS,
-      },
-      {
-        clickhouse: ch,
-        keys: createKeyStore([
-          { id: 'a', tenant_id: 'tenant-a', hash: keyA.hash, scopes: ['query'] },
-          { id: 'b', tenant_id: 'tenant-b', hash: keyB.hash, scopes: ['query'] },
-        ]),
-        logger: testLogger,
-      },
-    ).start()
+    handle = await startTestQuery(ch, [
+      { id: 'a', tenant_id: 'tenant-a', hash: keyA.hash, scopes: ['query'] },
+      { id: 'b', tenant_id: 'tenant-b', hash: keyB.hash, scopes: ['query'] },
+    ])
   })
   afterAll(async () => {
     await handle?.stop()

@@ -1,10 +1,10 @@
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createKeyStore } from '@cxpulse/auth'
-import { testClickHouse, testLogger } from '@cxpulse/test-support'
-import { DEFAULT_QUERY_LIMITS } from './config.ts'
+
+import { testClickHouse } from '@cxpulse/test-support'
 import { DASHBOARD_CSP } from './dashboard.routes.ts'
-import { createQuery, type QueryHandle } from './query.ts'
+import type { QueryHandle } from './query.ts'
+import { startTestQuery } from './query.test-support.ts'
 
 interface Raw {
   status: number
@@ -38,18 +38,7 @@ describe('dashboard served by the query service', () => {
 
   beforeAll(async () => {
     ch = await testClickHouse()
-    handle = await createQuery(
-      {
-        host: '127.0.0.1',
-        port: 0,
-        apiKeys: {},
-        shutdownTimeoutMs: 5000,
-        clickhouse: { database: ch.database, dataDir: '' },
-        logLevel: 'silent',
-        ...DEFAULT_QUERY_LIMITS,
-      },
-      { clickhouse: ch, keys: createKeyStore([]), logger: testLogger },
-    ).start()
+    handle = await startTestQuery(ch, [])
   })
 
   afterAll(async () => {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createKeyStore, generateApiKey } from '@cxpulse/auth'
+import { generateApiKey } from '@cxpulse/auth'
 import { runMigrations } from '@cxpulse/clickhouse'
-import { testClickHouse, testLogger } from '@cxpulse/test-support'
-import { DEFAULT_QUERY_LIMITS } from './config.ts'
-import { createQuery, type QueryHandle } from './query.ts'
+import { testClickHouse } from '@cxpulse/test-support'
+import type { QueryHandle } from './query.ts'
+import { startTestQuery } from './query.test-support.ts'
 
 /**
  * Rows go straight into the raw tables (the materialized views fill the rollups); expected
@@ -143,23 +143,11 @@ describe('query API over ClickHouse', () => {
       life('c3', 'customer.referred', BASE + 4 * DAY),
     ])
 
-    const keys = createKeyStore([
+    handle = await startTestQuery(ch, [
       { id: 'a', tenant_id: 'tenant-a', hash: keyA.hash, scopes: ['query'] },
       { id: 'b', tenant_id: 'tenant-b', hash: keyB.hash, scopes: ['query'] },
       { id: 'ingest', tenant_id: 'tenant-a', hash: ingestOnly.hash, scopes: ['ingest'] },
     ])
-    handle = await createQuery(
-      {
-        host: '127.0.0.1',
-        port: 0,
-        apiKeys: {},
-        shutdownTimeoutMs: 5000,
-        clickhouse: { database: ch.database, dataDir: '' },
-        logLevel: 'silent',
-        ...DEFAULT_QUERY_LIMITS,
-      },
-      { clickhouse: ch, keys, logger: testLogger },
-    ).start()
   })
 
   afterAll(async () => {
