@@ -281,6 +281,7 @@ async function startProcessor(
       )
       log.warn({ ...tp, offset: message.offset, reason, errors }, 'event dead-lettered')
     }
+    let earliestReceived = Infinity
     for (const message of messages) {
       const parsed = parseEnrichedEvent(message.value ?? new Uint8Array())
       if (!parsed.ok) {
@@ -310,14 +311,13 @@ async function startProcessor(
       } else {
         seen.add(event.event_id)
         valid.push({ event, message })
+        earliestReceived = Math.min(earliestReceived, received)
       }
     }
 
     let counted = new Set<string>()
     if (domain !== undefined && valid.length > 0) {
-      const since = new Date(
-        Math.min(...valid.map((v) => Date.parse(v.event.received_at))) - config.dedupWindowMs,
-      )
+      const since = new Date(earliestReceived - config.dedupWindowMs)
       counted = await untilDone('find counted event ids', payload, () =>
         findCountedEventIds(ch, PRIMARY_TABLE[domain], {
           eventIds: [...seen],
