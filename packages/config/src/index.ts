@@ -1,3 +1,9 @@
 export { ConfigError, parseEnv, envBoolean, envList } from './env.ts'
-export { kafkaEnv, clickhouseEnv, logEnv } from './fragments.ts'
-export type { KafkaEnv, ClickHouseEnv, LogEnv } from './fragments.ts'
+export {
+  kafkaEnv,
+  clickhouseEnv,
+  logEnv,
+  eventTimeEnv,
+  eventTimePolicyFromEnv,
+} from './fragments.ts'
+export type { KafkaEnv, ClickHouseEnv, LogEnv, EventTimeEnv } from './fragments.ts'

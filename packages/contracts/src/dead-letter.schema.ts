@@ -7,6 +7,7 @@ export const DEAD_LETTER_REASONS = [
   'schema',
   'too_far_in_future',
   'too_late',
+  'wrong_topic',
   'unknown_topic',
   'processing_failed',
 ] as const
@@ -19,6 +20,8 @@ export const deadLetterSchema = z.object({
   partition: z.number().int().min(0),
   /** Kafka offsets are 64-bit; kept as a decimal string like kafkajs does. */
   offset: z.string().regex(/^\d+$/),
+  /** Position of the event in its record (topic format v2 holds several per record). */
+  index: z.number().int().min(0).optional(),
   /** The original message value, UTF-8 text when it decodes, otherwise base64. */
   raw: z.string(),
   raw_encoding: z.enum(['utf8', 'base64']),
@@ -30,11 +33,12 @@ export type DeadLetter = z.output<typeof deadLetterSchema>
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
-export function encodeRaw(bytes: Uint8Array | null): {
+export function encodeRaw(bytes: Uint8Array | string | null): {
   raw: string
   raw_encoding: 'utf8' | 'base64'
 } {
   if (bytes === null) return { raw: '', raw_encoding: 'utf8' }
+  if (typeof bytes === 'string') return { raw: bytes, raw_encoding: 'utf8' }
   try {
     return { raw: strictUtf8.decode(bytes), raw_encoding: 'utf8' }
   } catch {
@@ -49,7 +53,8 @@ export function buildDeadLetter(input: {
   topic: string
   partition: number
   offset: string
-  value: Uint8Array | null
+  index?: number
+  value: Uint8Array | string | null
   key?: Uint8Array | null
   at?: Date
 }): DeadLetter {
@@ -60,6 +65,7 @@ export function buildDeadLetter(input: {
     topic: input.topic,
     partition: input.partition,
     offset: input.offset,
+    ...(input.index !== undefined ? { index: input.index } : {}),
     raw,
     raw_encoding,
     ...(input.key !== undefined

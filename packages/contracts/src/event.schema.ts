@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { Mode } from './envelope.schema.ts'
-import { surveyResponseSchema } from './survey.schema.ts'
+import { surveyResponseSchema, surveySentSchema } from './survey.schema.ts'
 import { ticketAgentRepliedSchema, ticketEventSchema, TICKET_EVENT_TYPES } from './ticket.schema.ts'
 import {
   customerPurchaseSchema,
@@ -11,6 +11,7 @@ import { qaReviewSchema } from './qa.schema.ts'
 
 export const EVENT_TYPES = [
   'survey.response',
+  'survey.sent',
   ...TICKET_EVENT_TYPES,
   'customer.signed_up',
   'customer.churned',
@@ -24,6 +25,7 @@ export type EventType = (typeof EVENT_TYPES)[number]
 function eventSchema<M extends Mode>(mode: M) {
   return z.discriminatedUnion('type', [
     surveyResponseSchema(mode),
+    surveySentSchema(mode),
     ticketEventSchema(mode),
     ticketAgentRepliedSchema(mode),
     customerStateSchema(mode),
@@ -51,6 +53,7 @@ export type EventOfType<T extends EventType, E = CxEvent> = E extends { type: in
   : never
 
 export type SurveyResponseEvent = EventOfType<'survey.response'>
+export type SurveySentEvent = EventOfType<'survey.sent'>
 export type CsatResponseEvent = Extract<SurveyResponseEvent, { kind: 'csat' }>
 export type NpsResponseEvent = Extract<SurveyResponseEvent, { kind: 'nps' }>
 export type CesResponseEvent = Extract<SurveyResponseEvent, { kind: 'ces' }>

@@ -6,6 +6,7 @@ export type {
   EnrichedEvent,
   EventOfType,
   SurveyResponseEvent,
+  SurveySentEvent,
   CsatResponseEvent,
   NpsResponseEvent,
   CesResponseEvent,
@@ -29,6 +30,9 @@ export { MAX_QA_CRITERIA } from './qa.schema.ts'
 export { DIMENSION_KEYS, dimensionsSchema, MIN_TIMESTAMP_MS } from './primitives.ts'
 export type { DimensionKey, Dimensions } from './primitives.ts'
 export { parseEvent, parseEnrichedEvent, enrichEvent, DEFAULT_MAX_FUTURE_MS } from './parse.ts'
+export { checkEventTime, DEFAULT_EVENT_TIME_POLICY } from './event-time.ts'
+export type { EventTimePolicy, EventTimeReason } from './event-time.ts'
+export { encodeRecord, recordLines, RECORD_FORMAT, RECORD_FORMAT_HEADER } from './records.ts'
 export type { ParseEventOptions, ParseResult, ParseFailureReason } from './parse.ts'
 export { toFieldErrors, formatPath } from './errors.ts'
 export type { FieldError } from './errors.ts'

@@ -1,4 +1,10 @@
 import {
+  checkEventTime,
+  DEFAULT_EVENT_TIME_POLICY,
+  type EventTimePolicy,
+  type EventTimeReason,
+} from './event-time.ts'
+import {
   cxEventSchema,
   enrichedEventSchema,
   type CxEvent,
@@ -8,24 +14,26 @@ import { SCHEMA_VERSION } from './envelope.schema.ts'
 import { toFieldErrors, type FieldError } from './errors.ts'
 
 /** How far ahead of the receiver's clock `occurred_at` may be (clock skew allowance). */
-export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000
+export const DEFAULT_MAX_FUTURE_MS = DEFAULT_EVENT_TIME_POLICY.maxFutureMs
 
 export interface ParseEventOptions {
   /** The receiver's clock; injectable for tests. Defaults to the current time. */
   now?: Date | number
+  /** The event-time policy (defaults to DEFAULT_EVENT_TIME_POLICY). */
+  policy?: EventTimePolicy
+  /** Shorthand for a policy with only this future allowance changed. */
   maxFutureMs?: number
 }
 
-export type ParseFailureReason =
-  'invalid_json' | 'invalid_encoding' | 'schema' | 'too_far_in_future'
+export type ParseFailureReason = 'invalid_json' | 'invalid_encoding' | 'schema' | EventTimeReason
 
 export type ParseResult<T> =
   { ok: true; event: T } | { ok: false; reason: ParseFailureReason; errors: FieldError[] }
 
 /**
  * Validates one event as a sender wrote it (already JSON-decoded): shape, per-field rules,
- * cross-field rules (score inside its scale, NPS only on 0–10, exactly one amount), and that
- * `occurred_at` is not more than `maxFutureMs` ahead of `now`.
+ * cross-field rules (score inside its scale, NPS only on 0–10, exactly one amount), and the
+ * event-time policy against `now` (the same rules the processor applies to what it reads).
  */
 export function parseEvent(value: unknown, options: ParseEventOptions = {}): ParseResult<CxEvent> {
   const result = cxEventSchema.safeParse(value)
@@ -33,19 +41,13 @@ export function parseEvent(value: unknown, options: ParseEventOptions = {}): Par
     return { ok: false, reason: 'schema', errors: toFieldErrors(result.error.issues, value) }
   }
   const now = options.now === undefined ? Date.now() : +options.now
-  const maxFutureMs = options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS
-  if (Date.parse(result.data.occurred_at) > now + maxFutureMs) {
-    return {
-      ok: false,
-      reason: 'too_far_in_future',
-      errors: [
-        {
-          path: 'occurred_at',
-          message: `must not be more than ${Math.round(maxFutureMs / 1000)} s in the future`,
-        },
-      ],
-    }
-  }
+  const policy =
+    options.policy ??
+    (options.maxFutureMs === undefined
+      ? DEFAULT_EVENT_TIME_POLICY
+      : { ...DEFAULT_EVENT_TIME_POLICY, maxFutureMs: options.maxFutureMs })
+  const refused = checkEventTime(result.data.type, Date.parse(result.data.occurred_at), now, policy)
+  if (refused) return { ok: false, ...refused }
   return { ok: true, event: result.data }
 }
 

@@ -126,3 +126,16 @@ export function surveyResponseSchema<M extends Mode>(mode: M) {
     cesResponseSchema(mode),
   ])
 }
+
+/**
+ * A survey was sent to a customer (the denominator of the survey response rate). A response
+ * answers the latest send of the same survey_id to the same customer before it.
+ */
+export function surveySentSchema<M extends Mode>(mode: M) {
+  return eventObject(mode, {
+    ...envelopeShape(mode),
+    type: z.literal('survey.sent'),
+    survey_id: safeId(128),
+    kind: z.enum(['csat', 'nps', 'ces']).optional(),
+  })
+}

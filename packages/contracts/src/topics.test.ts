@@ -13,44 +13,45 @@ import { buildDeadLetter, deadLetterSchema } from './dead-letter.schema.ts'
 describe('topics', () => {
   it('names versioned topics under a configurable prefix', () => {
     expect(topicNames()).toEqual({
-      surveys: 'cxpulse.surveys.v1',
-      tickets: 'cxpulse.tickets.v1',
-      customers: 'cxpulse.customers.v1',
-      qa: 'cxpulse.qa.v1',
+      surveys: 'cxpulse.surveys.v2',
+      tickets: 'cxpulse.tickets.v2',
+      customers: 'cxpulse.customers.v2',
+      qa: 'cxpulse.qa.v2',
       deadLetter: 'cxpulse.dead-letter.v1',
       alerts: 'cxpulse.alerts.v1',
     })
-    expect(topicNames('t_ab12').surveys).toBe('t_ab12.surveys.v1')
+    expect(topicNames('t_ab12').surveys).toBe('t_ab12.surveys.v2')
     expect(() => topicNames('bad prefix')).toThrow(/invalid topic prefix/)
   })
 
   it('routes every event type to its domain topic', () => {
     const routes = Object.fromEntries(EVENT_TYPES.map((t) => [t, topicForEvent(t, 'p')]))
     expect(routes).toEqual({
-      'survey.response': 'p.surveys.v1',
-      'ticket.created': 'p.tickets.v1',
-      'ticket.first_response': 'p.tickets.v1',
-      'ticket.agent_replied': 'p.tickets.v1',
-      'ticket.customer_replied': 'p.tickets.v1',
-      'ticket.resolved': 'p.tickets.v1',
-      'ticket.reopened': 'p.tickets.v1',
-      'ticket.escalated': 'p.tickets.v1',
-      'customer.signed_up': 'p.customers.v1',
-      'customer.churned': 'p.customers.v1',
-      'customer.reactivated': 'p.customers.v1',
-      'customer.purchase': 'p.customers.v1',
-      'customer.referred': 'p.customers.v1',
-      'qa.review': 'p.qa.v1',
+      'survey.response': 'p.surveys.v2',
+      'survey.sent': 'p.surveys.v2',
+      'ticket.created': 'p.tickets.v2',
+      'ticket.first_response': 'p.tickets.v2',
+      'ticket.agent_replied': 'p.tickets.v2',
+      'ticket.customer_replied': 'p.tickets.v2',
+      'ticket.resolved': 'p.tickets.v2',
+      'ticket.reopened': 'p.tickets.v2',
+      'ticket.escalated': 'p.tickets.v2',
+      'customer.signed_up': 'p.customers.v2',
+      'customer.churned': 'p.customers.v2',
+      'customer.reactivated': 'p.customers.v2',
+      'customer.purchase': 'p.customers.v2',
+      'customer.referred': 'p.customers.v2',
+      'qa.review': 'p.qa.v2',
     })
   })
 
   it('specs every topic with its partition count, in the shape ensureTopics takes', () => {
     const specs = TOPIC_SPECS('x')
     expect(specs.map((s) => [s.topic, s.numPartitions])).toEqual([
-      ['x.surveys.v1', 6],
-      ['x.tickets.v1', 6],
-      ['x.customers.v1', 6],
-      ['x.qa.v1', 6],
+      ['x.surveys.v2', 6],
+      ['x.tickets.v2', 6],
+      ['x.customers.v2', 6],
+      ['x.qa.v2', 6],
       ['x.dead-letter.v1', 3],
       ['x.alerts.v1', 1],
     ])

@@ -1,8 +1,12 @@
 import type { EventType } from './event.schema.ts'
 
 export const DEFAULT_TOPIC_PREFIX = 'cxpulse'
-/** Topic suffix of the current schema version; a breaking change gets a new suffix. */
-export const TOPIC_VERSION = 'v1'
+/**
+ * Topic suffixes; a breaking change of a topic's record format gets a new suffix. Domain
+ * topics are v2: a record holds one or more events as NDJSON (`records.ts`).
+ */
+export const TOPIC_VERSION = 'v2'
+const SIDE_TOPIC_VERSION = 'v1'
 
 export type Domain = 'surveys' | 'tickets' | 'customers' | 'qa'
 export interface TopicNames {
@@ -26,8 +30,8 @@ export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): TopicNames {
     tickets: `${prefix}.tickets.${TOPIC_VERSION}`,
     customers: `${prefix}.customers.${TOPIC_VERSION}`,
     qa: `${prefix}.qa.${TOPIC_VERSION}`,
-    deadLetter: `${prefix}.dead-letter.${TOPIC_VERSION}`,
-    alerts: `${prefix}.alerts.${TOPIC_VERSION}`,
+    deadLetter: `${prefix}.dead-letter.${SIDE_TOPIC_VERSION}`,
+    alerts: `${prefix}.alerts.${SIDE_TOPIC_VERSION}`,
   }
 }
 
@@ -45,7 +49,7 @@ export const TOPIC_PARTITIONS: Record<keyof TopicNames, number> = {
 }
 
 export function domainForEvent(type: EventType): Domain {
-  if (type === 'survey.response') return 'surveys'
+  if (type.startsWith('survey.')) return 'surveys'
   if (type.startsWith('ticket.')) return 'tickets'
   if (type.startsWith('customer.')) return 'customers'
   return 'qa'

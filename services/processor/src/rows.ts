@@ -141,6 +141,8 @@ export function rowsForEvent(event: ConsumedEvent, origin: Origin): [RawTable, o
         ],
       ]
     }
+    case 'survey.sent':
+      return []
     case 'ticket.created':
     case 'ticket.first_response':
     case 'ticket.agent_replied':
