@@ -18,6 +18,7 @@ import {
   buildDeadLetter,
   domainForEvent,
   parseEnrichedEvent,
+  recordLines,
   topicNames,
   type DeadLetter,
   type Domain,
@@ -106,6 +107,7 @@ function createMetrics() {
   }
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Broker answers that mean this member must rejoin the consumer group. */
@@ -267,6 +269,7 @@ async function startProcessor(
       message: KafkaMessage,
       reason: string,
       errors: { path: string; message: string }[],
+      line?: { index: number; value: string },
     ) => {
       deadLetters.push(
         buildDeadLetter({
@@ -275,7 +278,7 @@ async function startProcessor(
           topic: tp.topic,
           partition: tp.partition,
           offset: message.offset,
-          value: message.value,
+          ...(line ? { index: line.index, value: line.value } : { value: message.value }),
           key: message.key,
         }),
       )
@@ -283,35 +286,50 @@ async function startProcessor(
     }
     let earliestReceived = Infinity
     for (const message of messages) {
-      const parsed = parseEnrichedEvent(message.value ?? new Uint8Array())
-      if (!parsed.ok) {
-        dead(message, parsed.reason, parsed.errors)
+      // Topic format v2: a record holds one or more events as NDJSON lines.
+      let lines: string[] = []
+      try {
+        lines = recordLines(utf8.decode(message.value ?? new Uint8Array()))
+      } catch {
+        dead(message, 'invalid_encoding', [{ path: '', message: 'not valid UTF-8' }])
         continue
       }
-      const event = parsed.event as ConsumedEvent
-      const occurred = Date.parse(event.occurred_at)
-      const received = Date.parse(event.received_at)
-      if (domain === undefined || domainForEvent(event.type) !== domain) {
-        dead(message, 'wrong_topic', [
-          { path: 'type', message: `${event.type} events do not belong on ${tp.topic}` },
-        ])
-      } else if (occurred > received + DEFAULT_MAX_FUTURE_MS) {
-        dead(message, 'too_far_in_future', [
-          { path: 'occurred_at', message: 'is more than 5 minutes after received_at' },
-        ])
-      } else if (occurred < received - config.lateHorizonMs) {
-        dead(message, 'too_late', [
-          {
-            path: 'occurred_at',
-            message: `is more than ${config.lateHorizonMs / 3_600_000} h before received_at`,
-          },
-        ])
-      } else if (seen.has(event.event_id)) {
-        metrics.duplicates.inc({ kind: 'in_batch' })
-      } else {
-        seen.add(event.event_id)
-        valid.push({ event, message })
-        earliestReceived = Math.min(earliestReceived, received)
+      if (lines.length === 0) {
+        dead(message, 'invalid_json', [{ path: '', message: 'empty record' }])
+        continue
+      }
+      for (const [index, text] of lines.entries()) {
+        const line = lines.length > 1 ? { index, value: text } : undefined
+        const parsed = parseEnrichedEvent(text)
+        if (!parsed.ok) {
+          dead(message, parsed.reason, parsed.errors, line)
+          continue
+        }
+        const event = parsed.event as ConsumedEvent
+        const occurred = Date.parse(event.occurred_at)
+        const received = Date.parse(event.received_at)
+        if (domain === undefined || domainForEvent(event.type) !== domain) {
+          dead(message, 'wrong_topic', [
+            { path: 'type', message: `${event.type} events do not belong on ${tp.topic}` },
+          ])
+        } else if (occurred > received + DEFAULT_MAX_FUTURE_MS) {
+          dead(message, 'too_far_in_future', [
+            { path: 'occurred_at', message: 'is more than 5 minutes after received_at' },
+          ])
+        } else if (occurred < received - config.lateHorizonMs) {
+          dead(message, 'too_late', [
+            {
+              path: 'occurred_at',
+              message: `is more than ${config.lateHorizonMs / 3_600_000} h before received_at`,
+            },
+          ])
+        } else if (seen.has(event.event_id)) {
+          metrics.duplicates.inc({ kind: 'in_batch' })
+        } else {
+          seen.add(event.event_id)
+          valid.push({ event, message })
+          earliestReceived = Math.min(earliestReceived, received)
+        }
       }
     }
 
