@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { z } from 'zod'
-import { createClickHouse, queryRows, runMigrations } from '@cxpulse/clickhouse'
+import { RAW_TABLE, createClickHouse, queryRows, runMigrations } from '@cxpulse/clickhouse'
 import { TOPIC_SPECS, topicNames } from '@cxpulse/contracts'
 import { createKafka, ensureTopics } from '@cxpulse/kafka'
 import { createLogger } from '@cxpulse/logger'
@@ -67,7 +67,7 @@ try {
   const count = async () => {
     const [row] = await queryRows(ch, {
       name: 'count',
-      sql: `SELECT count() AS n FROM ${ch.table('survey_responses')}`,
+      sql: `SELECT count() AS n FROM ${ch.table(RAW_TABLE.surveys)}`,
       row: z.object({ n: z.coerce.number() }),
     })
     return row?.n ?? 0
@@ -84,8 +84,7 @@ try {
       batchSize: Number(process.env['BENCH_PROCESSOR_BATCH'] ?? 5000),
       batchMaxWaitMs: 200,
       concurrency: 3,
-      lateHorizonMs: 90 * 86_400_000,
-      dedupWindowMs: 7 * 86_400_000,
+      eventTime: { maxFutureMs: 5 * 60_000, lateHorizonMs: 90 * 86_400_000 },
       retryMaxMs: 10_000,
       sessionTimeoutMs: 30_000,
       stopTimeoutMs: 15_000,

@@ -1,7 +1,13 @@
 import { join } from 'node:path'
 import { z } from 'zod'
 import { createKeyStore, generateApiKey } from '@cxpulse/auth'
-import { createClickHouse, queryRows, querySurveySums, runMigrations } from '@cxpulse/clickhouse'
+import {
+  RAW_TABLE,
+  createClickHouse,
+  queryRows,
+  querySurveySums,
+  runMigrations,
+} from '@cxpulse/clickhouse'
 import { createLogger } from '@cxpulse/logger'
 import { computeCsat, computeNps } from '@cxpulse/metrics'
 import { DEFAULT_QUERY_LIMITS, createQuery } from '@cxpulse/query'
@@ -22,19 +28,16 @@ const ch = createClickHouse({ dataDir: join(await tempDir('query'), 'ch'), datab
 await runMigrations(ch)
 
 const t0 = performance.now()
-// Inserted in blocks of 1M so the materialized views fill the rollups exactly as the
-// processor's inserts do. Scores and dimensions derive from the row number.
+// Inserted in blocks of 1M; each part carries its projections and derived columns exactly as
+// the processor's inserts do. Scores and dimensions derive from the row number.
 for (let start = 0; start < ROWS; start += 1_000_000) {
   await ch.client.command({
-    query: `INSERT INTO ${ch.table('survey_responses')}
-      (tenant_id, event_id, occurred_at, received_at, schema_version, customer_id, kind, score,
-       scale_min, scale_max, orientation, is_positive, norm_score, nps_category, low_effort,
-       channel, agent, product, kafka_topic, kafka_partition, kafka_offset)
-      SELECT 'bench', generateUUIDv4(), t, t, 1, concat('c', toString(n % 200000)), k, s,
+    query: `INSERT INTO ${ch.table(RAW_TABLE.surveys)}
+      (tenant_id, event_id, type, occurred_at, received_at, schema_version, customer_id, kind, score,
+       scale_min, scale_max, orientation, \`dimensions.channel\`, \`dimensions.agent\`,
+       \`dimensions.product\`, kafka_topic, kafka_partition, kafka_offset)
+      SELECT 'bench', generateUUIDv4(), 'survey.response', t, t, 1, concat('c', toString(n % 200000)), k, s,
         if(k = 'nps', 0, 1), multiIf(k = 'nps', 10, k = 'ces', 7, 5), if(k = 'ces', 'agreement', ''),
-        k = 'csat' AND s >= 4, if(k = 'nps', s * 10, (s - 1) / (multiIf(k = 'ces', 7, 5) - 1) * 100),
-        if(k = 'nps', multiIf(s >= 9, 'promoter', s >= 7, 'passive', 'detractor'), ''),
-        k = 'ces' AND s >= 5,
         ['email', 'chat', 'phone', 'web'][n % 4 + 1], concat('agent-', toString(n % 60)), 'core',
         'bench', 0, n
       FROM (SELECT number AS n, ['csat', 'nps', 'ces'][n % 3 + 1] AS k,
@@ -47,7 +50,7 @@ for (let start = 0; start < ROWS; start += 1_000_000) {
 }
 // Lifecycle: 200k customers sign up spread over 90 days; every 10th churns 20 days later.
 await ch.client.command({
-  query: `INSERT INTO ${ch.table('customer_events')}
+  query: `INSERT INTO ${ch.table(RAW_TABLE.customers)}
     (tenant_id, event_id, type, occurred_at, received_at, schema_version, customer_id, kafka_topic, kafka_partition, kafka_offset)
     SELECT 'bench', generateUUIDv4(), tp, t, t, 1, concat('c', toString(c)), 'bench', 0, number
     FROM (SELECT number, intDiv(number, 2) AS c, if(number % 2 = 0, 'customer.signed_up', 'customer.churned') AS tp,
@@ -58,7 +61,7 @@ await ch.client.command({
 const loadSec = (performance.now() - t0) / 1000
 const [{ n: rows } = { n: 0 }] = await queryRows(ch, {
   name: 'count',
-  sql: `SELECT count() AS n FROM ${ch.table('survey_responses')}`,
+  sql: `SELECT count() AS n FROM ${ch.table(RAW_TABLE.surveys)}`,
   row: z.object({ n: z.coerce.number() }),
 })
 console.error(`[query] ${rows} survey responses over 90 days loaded in ${round(loadSec, 1)} s`)
@@ -117,7 +120,7 @@ for (const [name, path] of Object.entries(queries)) {
   results[name] = { ...t, body }
 }
 
-// The raw-table equivalents: the same sums, read from survey_responses.
+// The raw-row equivalents: the same sums, read with the projections unused.
 const spec = { tenantId: 'bench', from, to }
 const csatOf = (r: { n: number; positive: number; norm_sum: number; norm_sum_sq: number }[]) =>
   computeCsat({

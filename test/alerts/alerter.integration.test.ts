@@ -5,22 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { createAlerter, type AlerterHandle } from '@cxpulse/alerter'
 import { alertRuleInput, verifyWebhook } from '@cxpulse/alerting'
-import {
-  insertRawBatch,
-  listAlerts,
-  putRule,
-  runMigrations,
-  type RawTable,
-} from '@cxpulse/clickhouse'
+import { listAlerts, putRule, runMigrations } from '@cxpulse/clickhouse'
 import { parseEnrichedEvent, topicNames } from '@cxpulse/contracts'
 import { twoProportionZTest } from '@cxpulse/metrics'
-import { rowsForEvent, type ConsumedEvent } from '@cxpulse/processor'
+import { insertEventsDirect } from '@cxpulse/processor'
 import { testClickHouse, testKafka, testLogger, uniqueName, waitFor } from '@cxpulse/test-support'
 
 /**
  * A simulated incident on a controllable clock: steady CSAT on four channels, then chat drops
- * sharply for 90 minutes and recovers. Rows go into the raw table (the rollups follow by their
- * materialized views, as with the processor); the alerter evaluates every 5 simulated minutes.
+ * sharply for 90 minutes and recovers. Rows go into the raw table with the processor's own insert
+ * (the aggregate projections are written with them); the alerter evaluates every 5 simulated minutes.
  */
 const MIN = 60_000
 const INTERVAL = 5 * MIN
@@ -47,9 +41,8 @@ function responses(tenant: string) {
 }
 
 async function load(ch: Awaited<ReturnType<typeof testClickHouse>>, tenant: string) {
-  const byTable = new Map<RawTable, object[]>()
   const rows = responses(tenant)
-  rows.forEach((r, i) => {
+  const events = rows.map((r, i) => {
     const parsed = parseEnrichedEvent({
       event_id: randomUUID(),
       type: 'survey.response',
@@ -65,19 +58,9 @@ async function load(ch: Awaited<ReturnType<typeof testClickHouse>>, tenant: stri
       scale_max: 5,
     })
     if (!parsed.ok) throw new Error(JSON.stringify(parsed))
-    for (const [table, row] of rowsForEvent(parsed.event as ConsumedEvent, {
-      topic: 'alert-test',
-      partition: 0,
-      offset: String(i),
-    })) {
-      byTable.set(table, [...(byTable.get(table) ?? []), row])
-    }
+    return parsed.event as Record<string, unknown>
   })
-  for (const [table, all] of byTable) {
-    for (let i = 0; i < all.length; i += 10_000) {
-      await insertRawBatch(ch, table, all.slice(i, i + 10_000), `${tenant}:${table}:${i}`)
-    }
-  }
+  await insertEventsDirect(ch, events, { topic: `alert-test-${tenant}`, partition: 0 })
   return rows
 }
 

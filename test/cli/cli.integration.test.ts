@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { generateApiKey } from '@cxpulse/auth'
-import { queryRows } from '@cxpulse/clickhouse'
+import { RAW_TABLE, queryRows } from '@cxpulse/clickhouse'
 import { topicNames } from '@cxpulse/contracts'
 import { testEnvironment, testKafka, waitFor } from '@cxpulse/test-support'
 import { startTestPipeline, type TestPipeline } from '@cxpulse/test-support/pipeline'
@@ -45,7 +45,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
   async function landed(): Promise<string[]> {
     const rows = await queryRows(ch, {
       name: 'ids',
-      sql: `SELECT toString(event_id) AS id FROM ${ch.table('survey_responses')} WHERE tenant_id = 'acme' ORDER BY id`,
+      sql: `SELECT toString(event_id) AS id FROM ${ch.table(RAW_TABLE.surveys)} WHERE tenant_id = 'acme' ORDER BY id`,
       row: z.object({ id: z.string() }),
     })
     return rows.map((r) => r.id)
@@ -134,7 +134,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
     expect((await landed()).length).toBe(before + 2)
     const comments = await queryRows(ch, {
       name: 'comments',
-      sql: `SELECT comment FROM ${ch.table('survey_responses')} WHERE customer_id = 'csv-2'`,
+      sql: `SELECT comment FROM ${ch.table(RAW_TABLE.surveys)} WHERE customer_id = 'csv-2'`,
       row: z.object({ comment: z.string() }),
     })
     expect(comments).toEqual([{ comment: 'said "meh"\nover two lines' }])
@@ -151,7 +151,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
       (
         await queryRows(ch, {
           name: 'paced',
-          sql: `SELECT count() AS n, toFloat64(max(received_at)) - toFloat64(min(received_at)) AS seconds FROM ${ch.table('survey_responses')} WHERE tenant_id = 'acme' AND customer_id LIKE 'rate-%'`,
+          sql: `SELECT count() AS n, toFloat64(max(received_at)) - toFloat64(min(received_at)) AS seconds FROM ${ch.table(RAW_TABLE.surveys)} WHERE tenant_id = 'acme' AND customer_id LIKE 'rate-%'`,
           row: z.object({ n: z.coerce.number(), seconds: z.coerce.number() }),
         })
       )[0]!
@@ -219,7 +219,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
     const body = JSON.parse(json.out) as { n: number; value: number }
     const csatRows = await queryRows(ch, {
       name: 'csat',
-      sql: `SELECT count() AS n FROM ${ch.table('survey_responses')} WHERE tenant_id = 'acme' AND kind = 'csat'`,
+      sql: `SELECT count() AS n FROM ${ch.table(RAW_TABLE.surveys)} WHERE tenant_id = 'acme' AND kind = 'csat'`,
       row: z.object({ n: z.coerce.number() }),
     })
     expect(body.n).toBe(csatRows[0]!.n)
@@ -251,7 +251,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
       (
         await queryRows(ch, {
           name: 'imported',
-          sql: `SELECT count() AS n FROM ${ch.table('survey_responses')} WHERE customer_id LIKE '%@example.com'`,
+          sql: `SELECT count() AS n FROM ${ch.table(RAW_TABLE.surveys)} WHERE customer_id LIKE '%@example.com'`,
           row: z.object({ n: z.coerce.number() }),
         })
       )[0]!.n
@@ -335,7 +335,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
       (
         await queryRows(ch, {
           name: 'replayed',
-          sql: `SELECT count() AS n FROM ${ch.table('survey_responses')} WHERE event_id = toUUID({id:String})`,
+          sql: `SELECT count() AS n FROM ${ch.table(RAW_TABLE.surveys)} WHERE event_id = toUUID({id:String})`,
           params: { id: event.event_id },
           row: z.object({ n: z.coerce.number() }),
         })

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { generateApiKey } from '@cxpulse/auth'
-import { queryRows } from '@cxpulse/clickhouse'
+import { RAW_TABLE, queryRows } from '@cxpulse/clickhouse'
 import { buildDeadLetter, deterministicUuid, topicNames } from '@cxpulse/contracts'
 import { createIdempotentProducer } from '@cxpulse/kafka'
 import { testKafka, uniqueName, waitFor } from '@cxpulse/test-support'
@@ -87,7 +87,7 @@ describe('cxpulse import, dlq and simulate', () => {
   async function surveyIds(where: string, params: Record<string, unknown> = {}): Promise<string[]> {
     const rows = await queryRows(ch, {
       name: 'survey_ids',
-      sql: `SELECT toString(event_id) AS id FROM ${ch.table('survey_responses')} WHERE tenant_id = 'acme' AND ${where} ORDER BY id`,
+      sql: `SELECT toString(event_id) AS id FROM ${ch.table(RAW_TABLE.surveys)} WHERE tenant_id = 'acme' AND ${where} ORDER BY id`,
       params,
       row: z.object({ id: z.string() }),
     })
@@ -174,7 +174,7 @@ describe('cxpulse import, dlq and simulate', () => {
     expect(await duplicatesSkipped()).toBe(skippedBefore + 5)
     const comment = await queryRows(ch, {
       name: 'comment',
-      sql: `SELECT comment, channel FROM ${ch.table('survey_responses')} WHERE customer_id = 'imp-2'`,
+      sql: `SELECT comment, channel FROM ${ch.table(RAW_TABLE.surveys)} WHERE customer_id = 'imp-2'`,
       row: z.object({ comment: z.string(), channel: z.string() }),
     })
     expect(comment).toEqual([{ comment: 'two\nlines', channel: 'email' }])
@@ -330,10 +330,10 @@ describe('cxpulse import, dlq and simulate', () => {
     const landed = async (tenant: string) => {
       const rows = await queryRows(ch, {
         name: 'simulated',
-        sql: `SELECT (SELECT uniqExact(event_id) FROM ${ch.table('survey_responses')} WHERE tenant_id = {tenant:String} AND customer_id LIKE 'cust-%')
-               + (SELECT uniqExact(event_id) FROM ${ch.table('ticket_events')} WHERE tenant_id = {tenant:String})
-               + (SELECT uniqExact(event_id) FROM ${ch.table('customer_events')} WHERE tenant_id = {tenant:String})
-               + (SELECT uniqExact(event_id) FROM ${ch.table('qa_reviews')} WHERE tenant_id = {tenant:String}) AS n`,
+        sql: `SELECT (SELECT uniqExact(event_id) FROM ${ch.table(RAW_TABLE.surveys)} WHERE tenant_id = {tenant:String} AND customer_id LIKE 'cust-%')
+               + (SELECT uniqExact(event_id) FROM ${ch.table(RAW_TABLE.tickets)} WHERE tenant_id = {tenant:String})
+               + (SELECT uniqExact(event_id) FROM ${ch.table(RAW_TABLE.customers)} WHERE tenant_id = {tenant:String})
+               + (SELECT uniqExact(event_id) FROM ${ch.table(RAW_TABLE.qa)} WHERE tenant_id = {tenant:String}) AS n`,
         params: { tenant },
         row: z.object({ n: z.coerce.number() }),
       })
@@ -345,7 +345,7 @@ describe('cxpulse import, dlq and simulate', () => {
     expect(acme + globex).toBe(accepted)
     const channels = await queryRows(ch, {
       name: 'simulated_channels',
-      sql: `SELECT DISTINCT channel FROM ${ch.table('survey_responses')} WHERE tenant_id = 'globex' ORDER BY channel`,
+      sql: `SELECT DISTINCT channel FROM ${ch.table(RAW_TABLE.surveys)} WHERE tenant_id = 'globex' ORDER BY channel`,
       row: z.object({ channel: z.string() }),
     })
     expect(channels.map((c) => c.channel)).toEqual(['chat', 'email'])

@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { generateApiKey } from '@cxpulse/auth'
-import { queryRows } from '@cxpulse/clickhouse'
+import { RAW_TABLES, queryRows } from '@cxpulse/clickhouse'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator } from '@cxpulse/simulator'
 import { waitFor } from '@cxpulse/test-support'
@@ -249,12 +249,7 @@ describe('dashboard in headless Chromium', () => {
       'simulated events counted',
       async () => {
         let total = 0
-        for (const table of [
-          'survey_responses',
-          'ticket_events',
-          'customer_events',
-          'qa_reviews',
-        ]) {
+        for (const table of RAW_TABLES) {
           const [row] = await queryRows(ch, {
             name: 'count',
             sql: `SELECT count() AS n FROM ${ch.table(table)}`,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { generateApiKey } from '@cxpulse/auth'
-import { queryRows } from '@cxpulse/clickhouse'
+import { RAW_TABLES, queryRows } from '@cxpulse/clickhouse'
 import type { CxEventInput } from '@cxpulse/contracts'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator } from '@cxpulse/simulator'
@@ -84,7 +84,7 @@ describe('end to end: ingest → Kafka → processor → ClickHouse → query AP
     await waitFor(
       'all events in ClickHouse',
       async () => {
-        const tables = ['survey_responses', 'ticket_events', 'customer_events', 'qa_reviews']
+        const tables = RAW_TABLES
         let total = 0
         for (const table of tables) {
           const [row] = await queryRows(ch, {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createClickHouse, queryRows } from '@cxpulse/clickhouse'
+import { RAW_TABLES, createClickHouse, queryRows } from '@cxpulse/clickhouse'
 import { topicNames } from '@cxpulse/contracts'
 import { Kafka, logLevel } from 'kafkajs'
 import { stopLocalKafka } from '@cxpulse/local-kafka'
@@ -211,7 +211,7 @@ describe('reliability: the all-in-one process killed and restarted', () => {
     const ch = createClickHouse({ dataDir: join(dataDir, 'clickhouse'), database: 'cxpulse' })
     cleanups.push(() => ch.close())
     const ids: string[] = []
-    for (const t of ['survey_responses', 'ticket_events', 'customer_events', 'qa_reviews']) {
+    for (const t of RAW_TABLES) {
       const rows = await queryRows(ch, {
         name: 'ids',
         sql: `SELECT toString(event_id) AS id FROM ${ch.table(t)} WHERE tenant_id = 'demo'`,

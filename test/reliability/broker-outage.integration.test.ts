@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { generateApiKey } from '@cxpulse/auth'
-import { queryRows } from '@cxpulse/clickhouse'
+import { RAW_TABLES, queryRows } from '@cxpulse/clickhouse'
 import { startLocalKafka, stopLocalKafka } from '@cxpulse/local-kafka'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator } from '@cxpulse/simulator'
@@ -155,7 +155,7 @@ describe('reliability: Kafka broker stopped and restarted mid-stream', () => {
     })
     async function rawIds(): Promise<string[]> {
       const ids: string[] = []
-      for (const t of ['survey_responses', 'ticket_events', 'customer_events', 'qa_reviews']) {
+      for (const t of RAW_TABLES) {
         const rows = await queryRows(ch, {
           name: 'ids',
           sql: `SELECT toString(event_id) AS event_id FROM ${ch.table(t)}`,

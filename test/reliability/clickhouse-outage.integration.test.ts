@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { queryRows, runMigrations, type ClickHouse } from '@cxpulse/clickhouse'
+import { RAW_TABLES, queryRows, runMigrations, type ClickHouse } from '@cxpulse/clickhouse'
 import { TOPIC_SPECS } from '@cxpulse/contracts'
 import { ensureTopics } from '@cxpulse/kafka'
 import { createProcessor } from '@cxpulse/processor'
@@ -57,17 +57,21 @@ function flaky(ch: ClickHouse) {
       }
     },
   })
-  // Raw batches go through ch.insert (chdb's own insert in embedded mode), not ch.client.
-  const insert: ClickHouse['insert'] = async (...args) => {
-    if (outage === 'unreachable') throw fail('insert')
-    await ch.insert(...args)
-    if (outage === 'lost-acks') {
-      lostInsertAcks++
-      throw fail('insert')
+  // Raw batches go through ch.insertJson (chdb's own insert in embedded mode), not ch.client.
+  const failing =
+    <A extends unknown[]>(write: (...args: A) => Promise<void>, what: string) =>
+    async (...args: A) => {
+      if (outage === 'unreachable') throw fail(what)
+      await write(...args)
+      if (outage === 'lost-acks') {
+        lostInsertAcks++
+        throw fail(what)
+      }
     }
-  }
+  const insert: ClickHouse['insert'] = failing(ch.insert, 'insert')
+  const insertJson: ClickHouse['insertJson'] = failing(ch.insertJson, 'insertJson')
   return {
-    ch: { ...ch, client, insert } as ClickHouse,
+    ch: { ...ch, client, insert, insertJson } as ClickHouse,
     set(next: Outage) {
       outage = next
     },
@@ -81,7 +85,7 @@ const countRow = z.object({ n: z.coerce.number() })
 
 async function rawRows(ch: ClickHouse): Promise<number> {
   let total = 0
-  for (const t of ['survey_responses', 'ticket_events', 'customer_events', 'qa_reviews']) {
+  for (const t of RAW_TABLES) {
     const [row] = await queryRows(ch, {
       name: 'count',
       sql: `SELECT count() AS n FROM ${ch.table(t)}`,
@@ -124,8 +128,7 @@ describe('reliability: ClickHouse failing inserts for a while', () => {
         batchSize: 500,
         batchMaxWaitMs: 100,
         concurrency: 3,
-        lateHorizonMs: 90 * 86_400_000,
-        dedupWindowMs: 7 * 86_400_000,
+        eventTime: { maxFutureMs: 5 * 60_000, lateHorizonMs: 90 * 86_400_000 },
         retryMaxMs: 1_000,
         sessionTimeoutMs: 10_000,
         stopTimeoutMs: 20_000,

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { createKeyStore, generateApiKey } from '@cxpulse/auth'
-import { queryRows, recordTransition } from '@cxpulse/clickhouse'
+import { RAW_TABLE, queryRows, recordTransition } from '@cxpulse/clickhouse'
 import type { CxEventInput } from '@cxpulse/contracts'
 import { DEFAULT_INGEST_CONFIG, startIngest } from '@cxpulse/ingest'
 import { createQuery, DEFAULT_QUERY_LIMITS } from '@cxpulse/query'
@@ -143,7 +143,7 @@ describe('security: query API, tenants and keys', () => {
   async function surveys(tenant: string): Promise<number> {
     const [r] = await queryRows(ch, {
       name: 'surveys',
-      sql: `SELECT count() AS n FROM ${ch.table('survey_responses')} WHERE tenant_id = {t:String}`,
+      sql: `SELECT count() AS n FROM ${ch.table(RAW_TABLE.surveys)} WHERE tenant_id = {t:String}`,
       params: { t: tenant },
       row: z.object({ n: z.coerce.number() }),
     })
@@ -540,7 +540,7 @@ describe('security: query API, tenants and keys', () => {
     const truth = await queryRows(ch, {
       name: 'agents',
       sql:
-        `SELECT agent AS key, count() AS n FROM ${ch.table('survey_responses')} ` +
+        `SELECT agent AS key, count() AS n FROM ${ch.table(RAW_TABLE.surveys)} ` +
         `WHERE tenant_id = 'acme' AND kind = 'csat' GROUP BY agent ORDER BY n DESC, key`,
       params: {},
       row: z.object({ key: z.string(), n: z.coerce.number() }),
@@ -617,7 +617,7 @@ describe('security: query API, tenants and keys', () => {
     const landed = async () =>
       queryRows(ch, {
         name: 'probe',
-        sql: `SELECT toString(event_id) AS id, tenant_id FROM ${ch.table('survey_responses')} WHERE customer_id = 'isolation-probe'`,
+        sql: `SELECT toString(event_id) AS id, tenant_id FROM ${ch.table(RAW_TABLE.surveys)} WHERE customer_id = 'isolation-probe'`,
         params: {},
         row: z.object({ id: z.string(), tenant_id: z.string() }),
       })

@@ -1,6 +1,7 @@
 import { createAlerter, type AlerterHandle } from '@cxpulse/alerter'
 import type { KeyStore } from '@cxpulse/auth'
 import type { ClickHouse } from '@cxpulse/clickhouse'
+import { DEFAULT_EVENT_TIME_POLICY, type EventTimePolicy } from '@cxpulse/contracts'
 import { createKafka } from '@cxpulse/kafka'
 import type { Logger } from '@cxpulse/logger'
 import {
@@ -39,6 +40,8 @@ export interface PipelineOptions {
   /** Per-tenant webhook signing secrets for alert deliveries. */
   webhookSecrets?: Record<string, string>
   alerterPort?: number
+  /** The event-time policy for ingest and processor alike (default: DEFAULT_EVENT_TIME_POLICY). */
+  eventTime?: EventTimePolicy
 }
 
 export interface Pipeline {
@@ -73,8 +76,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         batchSize: 5000,
         batchMaxWaitMs: o.batchMaxWaitMs ?? 200,
         concurrency: 3,
-        lateHorizonMs: 90 * 86_400_000,
-        dedupWindowMs: 7 * 86_400_000,
+        eventTime: o.eventTime ?? DEFAULT_EVENT_TIME_POLICY,
         retryMaxMs: 10_000,
         sessionTimeoutMs: o.sessionTimeoutMs ?? 30_000,
         stopTimeoutMs: 15_000,

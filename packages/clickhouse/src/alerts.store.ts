@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { ClickHouse } from './client.ts'
 import { queryRows } from './query.ts'
+import { RAW_TABLE } from './tables.ts'
 
 const num = z.coerce.number()
 const ms = (d: Date) => d.getTime()
@@ -86,8 +87,8 @@ export async function tenantsWithSurveys(ch: ClickHouse, since: Date): Promise<s
   const rows = await queryRows(ch, {
     name: 'survey_tenants',
     sql:
-      `SELECT DISTINCT tenant_id FROM ${ch.table('survey_rollup_1h')} ` +
-      `WHERE bucket >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') ORDER BY tenant_id`,
+      `SELECT DISTINCT tenant_id FROM ${ch.table(RAW_TABLE.surveys)} ` +
+      `WHERE occurred_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') ORDER BY tenant_id`,
     params: { since: ms(since) },
     row: z.object({ tenant_id: z.string() }),
   })

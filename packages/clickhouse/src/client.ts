@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import { Readable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection, type ChdbConnection } from 'chdb/connection'
 
@@ -29,6 +31,16 @@ export interface ClickHouse {
   insert(
     table: string,
     rows: readonly object[],
+    options?: { dedupToken?: string; settings?: InsertSettings },
+  ): Promise<void>
+  /**
+   * Inserts a JSONEachRow payload as it is (one JSON object per line): the engine parses it
+   * and computes the table's DEFAULT/MATERIALIZED columns, so no row objects are built in
+   * JavaScript. Same token rule as insert().
+   */
+  insertJson(
+    table: string,
+    body: Buffer,
     options?: { dedupToken?: string; settings?: InsertSettings },
   ): Promise<void>
   /** The same engine or server seen through another database; closing it closes nothing. */
@@ -103,6 +115,25 @@ function view(
         clickhouse_settings: settings,
       })
     },
+    insertJson: async (name, body, options) => {
+      if (body.length === 0) return
+      const table = assertIdentifier(name, 'table name')
+      const settings = {
+        ...options?.settings,
+        insert_deduplication_token: options?.dedupToken ?? randomUUID(),
+      }
+      if (embedded) {
+        await embedded.insertRaw(`${database}.${table}`, body, 'JSONEachRow', settings)
+        return
+      }
+      const result = await client.exec({
+        query: `INSERT INTO \`${database}\`.\`${table}\` FORMAT JSONEachRow`,
+        values: Readable.from([body]),
+        clickhouse_settings: settings,
+      })
+      result.stream.resume()
+      await finished(result.stream)
+    },
     forDatabase: (other) =>
       view(client, embedded, assertIdentifier(other, 'database name'), async () => undefined),
     close,
@@ -157,6 +188,10 @@ class EmbeddedConnection implements Connection {
         settings,
       }),
     )
+  }
+
+  insertRaw(table: string, body: Buffer, format: 'JSONEachRow', settings: InsertSettings) {
+    return this.serial(() => this.chdb.chdb.rawInsert({ table, values: body, format, settings }))
   }
 
   private serial<T>(run: () => Promise<T>): Promise<T> {

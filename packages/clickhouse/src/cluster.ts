@@ -80,6 +80,21 @@ export function clusterMigrationText(sql: string): string {
       )
       continue
     }
+    // A data copy between tables runs once, from one node, through the Distributed tables.
+    if (/^INSERT INTO \{\{db\}\}\.\w+ /.test(statement)) {
+      out.push(`${statement}\nSETTINGS insert_distributed_sync = 1;`)
+      continue
+    }
+    const drop = /^DROP (TABLE|VIEW) \{\{db\}\}\.(\w+)$/.exec(statement)
+    if (drop) {
+      const [, kind, name = ''] = drop
+      out.push(`DROP ${kind} IF EXISTS {{db}}.${name} ${ON_CLUSTER} SYNC;`)
+      // A table (not a view) has its shard-local storage behind the Distributed one.
+      if (kind === 'TABLE' && !name.endsWith('_mv')) {
+        out.push(`DROP TABLE IF EXISTS {{db}}.${name}_local ${ON_CLUSTER} SYNC;`)
+      }
+      continue
+    }
     throw new Error(`No cluster form for statement: ${statement.slice(0, 80)}…`)
   }
   return `${out.join('\n\n')}\n`

@@ -9,15 +9,17 @@ export {
 export type { Migration, MigrationResult } from './migrations.ts'
 export { queryRows } from './query.ts'
 export type { NamedQuery } from './query.ts'
+export { RAW_TABLE, RAW_TABLES, PROJECTIONS } from './tables.ts'
+export type { RawTable, RawTableDomain } from './tables.ts'
 export {
-  RAW_TABLES,
   insertRawBatch,
+  insertRawRows,
   readProgress,
   writeProgress,
   findCountedEventIds,
-  offsetsPresent,
+  positionsPresent,
 } from './processor.store.ts'
-export type { RawTable, Progress, ProgressState } from './processor.store.ts'
+export type { Progress, ProgressState, EventKey } from './processor.store.ts'
 export {
   alertStates,
   insertDefaultRules,
@@ -49,16 +51,7 @@ export {
   QueryShapeError,
   chooseGranularity,
   zoneOffsetMinutes,
-  querySurveySums,
-  queryTicketDurations,
-  queryFcr,
-  queryQueueWait,
-  queryTicketsCreated,
-  queryFeedbackReplies,
-  queryIqs,
-  queryLifecycle,
-  queryPurchases,
-} from './metric.queries.ts'
+} from './window.query.ts'
 export type {
   Dimension,
   Filters,
@@ -66,10 +59,17 @@ export type {
   Granularity,
   WindowSpec,
   Keyed,
-  SurveyKind,
-  SurveySums,
-  Durations,
-  DurationMetric,
-  LifecycleCounts,
-  PurchaseTotals,
-} from './metric.queries.ts'
+} from './window.query.ts'
+export { querySurveySums, queryFeedbackReplies, SURVEY_SUM_COLUMNS } from './survey.queries.ts'
+export type { SurveyKind, SurveySums } from './survey.queries.ts'
+export {
+  TICKET_DIMENSIONS,
+  queryTicketDurations,
+  queryFcr,
+  queryQueueWait,
+  queryTicketsCreated,
+} from './ticket.queries.ts'
+export type { Durations, DurationMetric } from './ticket.queries.ts'
+export { queryIqs } from './qa.queries.ts'
+export { queryLifecycle, queryPurchases } from './customer.queries.ts'
+export type { LifecycleCounts, PurchaseTotals } from './customer.queries.ts'

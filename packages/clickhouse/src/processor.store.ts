@@ -1,38 +1,37 @@
+import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import type { ClickHouse } from './client.ts'
 import { queryRows } from './query.ts'
-
-/** Raw tables the processor writes; rollups follow through materialized views. */
-export const RAW_TABLES = [
-  'survey_responses',
-  'ticket_events',
-  'customer_events',
-  'purchases',
-  'qa_reviews',
-] as const
-export type RawTable = (typeof RAW_TABLES)[number]
+import type { RawTable } from './tables.ts'
 
 /**
- * Inserts one batch's rows into a raw table with a deterministic deduplication token.
- * `deduplicate_blocks_in_dependent_materialized_views = 1` matters: ClickHouse still pushes
- * a block the raw table dropped as a duplicate into its materialized views, so each rollup
- * checks the (derived) token itself instead of counting the replay a second time.
+ * Settings of every raw insert. The body is the events' own JSON (JSONEachRow, nested
+ * `dimensions` mapped to its columns), so the engine parses it and derives every other column.
+ */
+const RAW_INSERT_SETTINGS = {
+  insert_deduplicate: 1,
+  input_format_skip_unknown_fields: 1,
+  input_format_import_nested_json: 1,
+  date_time_input_format: 'best_effort',
+} as const
+
+/**
+ * Inserts one batch of one partition into its raw table with a deterministic deduplication
+ * token: a replay with the same token is dropped by ClickHouse, and the table's aggregate
+ * projections are part of the same data part, so they are written — or dropped — with it.
  */
 export async function insertRawBatch(
   ch: ClickHouse,
   table: RawTable,
-  rows: readonly object[],
+  body: Buffer,
   dedupToken: string,
 ): Promise<void> {
-  await ch.insert(table, rows, {
+  await ch.insertJson(table, body, {
     dedupToken,
     settings: {
-      insert_deduplicate: 1,
-      deduplicate_blocks_in_dependent_materialized_views: 1,
+      ...RAW_INSERT_SETTINGS,
       // A cluster's Distributed tables forward the token only on synchronous inserts.
       ...(ch.mode === 'server' ? { insert_distributed_sync: 1 } : {}),
-      // JSON rows carry RFC 3339 timestamps.
-      date_time_input_format: 'best_effort',
     },
   })
 }
@@ -99,35 +98,46 @@ export async function writeProgress(
 
 const idRow = z.object({ id: z.string() })
 
+/** An event as the resend lookup knows it: the table's primary key prefix and its id. */
+export interface EventKey {
+  tenantId: string
+  /** occurred_at as epoch milliseconds. */
+  occurredMs: number
+  eventId: string
+}
+
 /**
- * Which of `eventIds` were already counted: rows of `table` received since `since`
- * (the client-resend deduplication window) that did not come from this batch's own offset
- * range — a replayed batch must rebuild exactly its first content, or its token would no
- * longer describe it.
+ * Which of `events` were already counted, by the raw table's key (tenant_id, occurred_at)
+ * plus event_id: a resend carries the same event, so the lookup reads only the granules of
+ * those instants and its cost stays flat however large the table grows. Rows from this batch's
+ * own offset range are excluded — a replayed batch must rebuild exactly its first content, or
+ * its token would no longer describe it.
  */
 export async function findCountedEventIds(
   ch: ClickHouse,
   table: RawTable,
   params: {
-    eventIds: readonly string[]
-    since: Date
+    events: readonly EventKey[]
     topic: string
     partition: number
     minOffset: bigint
     maxOffset: bigint
   },
 ): Promise<Set<string>> {
-  if (params.eventIds.length === 0) return new Set()
+  if (params.events.length === 0) return new Set()
   const rows = await queryRows(ch, {
     name: `${table}_counted_event_ids`,
     sql: `SELECT DISTINCT toString(event_id) AS id FROM ${ch.table(table)}
-      WHERE event_id IN {ids:Array(UUID)}
-        AND received_at >= {since:DateTime64(3, 'UTC')}
+      WHERE (tenant_id, occurred_at) IN (
+          SELECT tupleElement(k, 1), fromUnixTimestamp64Milli(tupleElement(k, 2), 'UTC')
+          FROM (SELECT arrayJoin(arrayZip({tenants:Array(String)}, {times:Array(Int64)})) AS k))
+        AND event_id IN {ids:Array(UUID)}
         AND NOT (kafka_topic = {topic:String} AND kafka_partition = {partition:UInt32}
                  AND kafka_offset BETWEEN {minOffset:UInt64} AND {maxOffset:UInt64})`,
     params: {
-      ids: params.eventIds,
-      since: params.since.toISOString().replace('T', ' ').replace('Z', ''),
+      tenants: params.events.map((e) => e.tenantId),
+      times: params.events.map((e) => e.occurredMs),
+      ids: params.events.map((e) => e.eventId),
       topic: params.topic,
       partition: params.partition,
       minOffset: params.minOffset.toString(),
@@ -138,20 +148,22 @@ export async function findCountedEventIds(
   return new Set(rows.map((r) => r.id))
 }
 
-const offsetRow = z.object({ o: z.string() })
+const positionRow = z.object({ p: z.string() })
 
 /**
- * Offsets of one partition range that have rows in a raw table: after a replayed batch the
- * processor checks that every row it meant to write is there.
+ * The (offset, index) positions of one partition range that have rows in a raw table, as
+ * `offset:index`: after a replayed batch the processor checks that every event it meant to
+ * write is there.
  */
-export async function offsetsPresent(
+export async function positionsPresent(
   ch: ClickHouse,
   table: RawTable,
   params: { topic: string; partition: number; minOffset: bigint; maxOffset: bigint },
 ): Promise<Set<string>> {
   const rows = await queryRows(ch, {
-    name: `${table}_offsets_present`,
-    sql: `SELECT DISTINCT toString(kafka_offset) AS o FROM ${ch.table(table)}
+    name: `${table}_positions_present`,
+    sql: `SELECT DISTINCT concat(toString(kafka_offset), ':', toString(kafka_index)) AS p
+      FROM ${ch.table(table)}
       WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt32}
         AND kafka_offset BETWEEN {minOffset:UInt64} AND {maxOffset:UInt64}`,
     params: {
@@ -160,7 +172,26 @@ export async function offsetsPresent(
       minOffset: params.minOffset.toString(),
       maxOffset: params.maxOffset.toString(),
     },
-    row: offsetRow,
+    row: positionRow,
   })
-  return new Set(rows.map((r) => r.o))
+  return new Set(rows.map((r) => r.p))
+}
+
+/**
+ * Rows as events look on a topic (nested `dimensions`, no derived columns) written into a raw
+ * table through the processor's own insert: for tools and tests that load data without Kafka.
+ */
+export async function insertRawRows(
+  ch: ClickHouse,
+  table: RawTable,
+  rows: readonly object[],
+  dedupToken: string = randomUUID(),
+): Promise<void> {
+  if (rows.length === 0) return
+  await insertRawBatch(
+    ch,
+    table,
+    Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')),
+    dedupToken,
+  )
 }

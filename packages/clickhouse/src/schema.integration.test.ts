@@ -2,48 +2,51 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { SURVEY_SCALES } from '@cxpulse/contracts'
+import {
+  isCesLowEffort,
+  isCsatPositive,
+  normalizeScore,
+  npsCategory,
+  reviewScore,
+} from '@cxpulse/metrics'
 import { testClickHouse } from '@cxpulse/test-support'
 import { CLUSTER_MIGRATIONS_DIR, expectedClusterMigrations } from './cluster.ts'
 
-import { queryLifecycle } from './metric.queries.ts'
+import { queryLifecycle } from './customer.queries.ts'
 import { DEFAULT_MIGRATIONS_DIR, runMigrations, splitStatements } from './migrations.ts'
 import { insertRawBatch, readProgress, writeProgress } from './processor.store.ts'
 import { queryRows } from './query.ts'
+import { PROJECTIONS, RAW_TABLE } from './tables.ts'
 
-const survey = (i: number, score: number) => ({
+type Json = Record<string, unknown>
+const envelope = (i: number, type: string): Json => ({
+  kafka_topic: 't',
+  kafka_partition: 0,
+  kafka_offset: i,
+  kafka_index: 0,
   tenant_id: 'acme',
   event_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-  occurred_at: '2026-03-01 10:15:30.000',
-  received_at: '2026-03-01 10:15:31.000',
+  type,
+  occurred_at: '2026-03-01T10:15:30.000Z',
+  received_at: '2026-03-01T10:15:31.000Z',
   schema_version: 1,
   customer_id: `c${i}`,
+  dimensions: { channel: 'email' },
+})
+const survey = (i: number, score: number): Json => ({
+  ...envelope(i, 'survey.response'),
   kind: 'csat',
   score,
   scale_min: 1,
   scale_max: 5,
-  positive_min: null,
-  orientation: '',
-  survey_id: '',
-  ticket_id: '',
-  comment: '',
-  has_comment: 0,
-  is_positive: score >= 4 ? 1 : 0,
-  norm_score: ((score - 1) / 4) * 100,
-  nps_category: '',
-  low_effort: 0,
-  channel: 'email',
-  agent: '',
-  team: '',
-  product: '',
-  region: '',
-  segment: '',
-  locale: '',
-  kafka_topic: 't',
-  kafka_partition: 0,
-  kafka_offset: String(i),
 })
+const body = (rows: readonly Json[]) => Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n'))
 
-const rollupRow = z.object({
+/** Comments with and without content by JavaScript's trim(), which ingest's rule uses. */
+const COMMENTS = ['thanks', ' \n ', '\u00a0', '\u2028\t', ' ok ', '\u3000', '\ufeff', '\v', '', 'é']
+
+const totalsRow = z.object({
   n: z.coerce.number(),
   positive: z.coerce.number(),
   norm_sum: z.coerce.number(),
@@ -60,58 +63,241 @@ describe('cxpulse schema', () => {
     await runMigrations(ch)
     return ch
   }
-  async function rollups(ch: Awaited<ReturnType<typeof migrated>>) {
-    const out: Record<string, z.output<typeof rollupRow>> = {}
-    for (const t of ['survey_rollup_1m', 'survey_rollup_1h', 'survey_rollup_1d']) {
-      const [row] = await queryRows(ch, {
-        name: `${t}_totals`,
-        sql: `SELECT sum(n) AS n, sum(positive) AS positive, sum(norm_sum) AS norm_sum FROM ${ch.table(t)} WHERE tenant_id = {tenant:String}`,
+  /** The survey totals as each projection alone holds them (the query fails if it is not used). */
+  async function projectionTotals(ch: Awaited<ReturnType<typeof migrated>>) {
+    const out: Record<string, z.output<typeof totalsRow>> = {}
+    for (const [p, bucket] of [
+      ['p_1m', 'toStartOfMinute'],
+      ['p_1h', 'toStartOfHour'],
+      ['p_1d', 'toStartOfDay'],
+    ] as const) {
+      const rows = await queryRows(ch, {
+        name: `${p}_totals`,
+        sql: `SELECT ${bucket}(occurred_at) AS b, count() AS n, sum(is_positive) AS positive, sum(norm_score) AS norm_sum
+          FROM ${ch.table(RAW_TABLE.surveys)} WHERE tenant_id = {tenant:String} AND type = 'survey.response'
+          GROUP BY ${bucket}(occurred_at) SETTINGS force_optimize_projection_name = '${p}'`,
         params: { tenant: 'acme' },
-        row: rollupRow,
+        row: totalsRow.extend({ b: z.string() }),
       })
-      if (row) out[t] = row
+      out[p] = rows.reduce(
+        (a, r) => ({
+          n: a.n + r.n,
+          positive: a.positive + r.positive,
+          norm_sum: a.norm_sum + r.norm_sum,
+        }),
+        { n: 0, positive: 0, norm_sum: 0 },
+      )
     }
     return out
   }
 
-  it('a replayed raw insert (same token) reaches no rollup twice', async () => {
+  it('a replayed raw insert (same token) reaches no projection twice: the aggregates live in the same part', async () => {
     const ch = await migrated()
-    const batch = [survey(1, 5), survey(2, 4), survey(3, 1)]
-    await insertRawBatch(ch, 'survey_responses', batch, 'g:t:0:1-3:survey_responses')
-    await insertRawBatch(ch, 'survey_responses', batch, 'g:t:0:1-3:survey_responses')
+    const batch = body([survey(1, 5), survey(2, 4), survey(3, 1)])
+    await insertRawBatch(ch, RAW_TABLE.surveys, batch, 'g:t:0:1-3')
+    await insertRawBatch(ch, RAW_TABLE.surveys, batch, 'g:t:0:1-3')
     // A different batch with identical rows but another token is a different insert.
-    await insertRawBatch(ch, 'survey_responses', [survey(4, 2)], 'g:t:0:4-4:survey_responses')
+    await insertRawBatch(ch, RAW_TABLE.surveys, body([survey(4, 2)]), 'g:t:0:4-4')
     const expected = { n: 4, positive: 2, norm_sum: 100 + 75 + 0 + 25 }
-    expect(await rollups(ch)).toEqual({
-      survey_rollup_1m: expected,
-      survey_rollup_1h: expected,
-      survey_rollup_1d: expected,
-    })
+    expect(await projectionTotals(ch)).toEqual({ p_1m: expected, p_1h: expected, p_1d: expected })
     const [raw] = await queryRows(ch, {
       name: 'raw_count',
-      sql: `SELECT count() AS n FROM ${ch.table('survey_responses')}`,
+      sql: `SELECT count() AS n FROM ${ch.table(RAW_TABLE.surveys)}`,
       row: z.object({ n: z.coerce.number() }),
     })
     expect(raw?.n).toBe(4)
   })
 
-  it('documents why: without deduplicate_blocks_in_dependent_materialized_views the views count a dropped replay', async () => {
-    // If this starts failing, ClickHouse changed how deduplicated blocks reach views; the
-    // processor's setting stays correct either way.
+  it('every part of every raw table carries every projection, also after merges', async () => {
     const ch = await migrated()
-    for (let i = 0; i < 2; i++) {
-      await ch.client.insert({
-        table: ch.table('survey_responses'),
-        values: [survey(1, 5)],
-        format: 'JSONEachRow',
-        clickhouse_settings: {
-          insert_deduplication_token: 'same',
-          deduplicate_blocks_in_dependent_materialized_views: 0,
-        },
-      })
+    for (let i = 0; i < 5; i++) {
+      await insertRawBatch(ch, RAW_TABLE.surveys, body([survey(10 + i, 3)]), `part-${i}`)
+      await insertRawBatch(
+        ch,
+        RAW_TABLE.tickets,
+        body([{ ...envelope(20 + i, 'ticket.created'), ticket_id: `t${i}` }]),
+        `tpart-${i}`,
+      )
+      await insertRawBatch(
+        ch,
+        RAW_TABLE.qa,
+        body([
+          { ...envelope(30 + i, 'qa.review'), criteria: [{ name: 'a', score: 50, weight: 1 }] },
+        ]),
+        `qpart-${i}`,
+      )
     }
-    const totals = await rollups(ch)
-    expect(totals['survey_rollup_1m']?.n).toBe(2)
+    const coverage = async () => {
+      const rows = await queryRows(ch, {
+        name: 'projection_coverage',
+        sql: `SELECT p.table AS t, p.name AS projection, count() AS n,
+            (SELECT count() FROM system.parts WHERE database = {db:String} AND table = p.table AND active) AS parts
+          FROM system.projection_parts AS p WHERE p.database = {db:String} AND p.active
+          GROUP BY p.table, p.name ORDER BY t, projection`,
+        params: { db: ch.database },
+        row: z.object({
+          t: z.string(),
+          projection: z.string(),
+          n: z.coerce.number(),
+          parts: z.coerce.number(),
+        }),
+      })
+      return rows
+    }
+    const expectCovered = (rows: Awaited<ReturnType<typeof coverage>>) => {
+      const want = Object.entries(PROJECTIONS).flatMap(([t, ps]) =>
+        ps.filter(() => t !== RAW_TABLE.customers).map((p) => `${t}.${p}`),
+      )
+      expect(rows.map((r) => `${r.t}.${r.projection}`).sort()).toEqual(want.sort())
+      for (const r of rows) expect(r.n, `${r.t}.${r.projection}`).toBe(r.parts)
+    }
+    expectCovered(await coverage())
+    for (const t of [RAW_TABLE.surveys, RAW_TABLE.tickets, RAW_TABLE.qa]) {
+      await ch.client.command({ query: `OPTIMIZE TABLE ${ch.table(t)} FINAL` })
+    }
+    const merged = await coverage()
+    expectCovered(merged)
+    expect(merged.every((r) => r.parts === 1)).toBe(true)
+    expect((await projectionTotals(ch))['p_1h']?.n).toBe(5)
+  })
+
+  it('derives every survey column exactly as @cxpulse/metrics defines it, on every scale and orientation', async () => {
+    const ch = await migrated()
+    const rows: Json[] = []
+    const expected = new Map<string, Json>()
+    let i = 0
+    for (const [kind, scales] of Object.entries(SURVEY_SCALES)) {
+      for (const [min, max] of scales) {
+        const orientations = kind === 'ces' ? (['agreement', 'effort'] as const) : ([''] as const)
+        const positiveMins: (number | undefined)[] =
+          kind === 'csat'
+            ? [undefined, ...Array.from({ length: max - min + 1 }, (_, k) => min + k)]
+            : [undefined]
+        for (const orientation of orientations) {
+          for (const positiveMin of positiveMins) {
+            for (let score = min; score <= max; score++) {
+              i++
+              const row: Json = {
+                ...envelope(i, 'survey.response'),
+                kind,
+                score,
+                scale_min: min,
+                scale_max: max,
+                ...(orientation ? { orientation } : {}),
+                ...(positiveMin !== undefined ? { positive_min: positiveMin } : {}),
+                ...(i % 3 === 0 ? { comment: COMMENTS[i % COMMENTS.length] } : {}),
+              }
+              rows.push(row)
+              expected.set(String(row['event_id']), {
+                is_positive:
+                  kind === 'csat' && isCsatPositive(score, min, max, positiveMin) ? 1 : 0,
+                norm_score: normalizeScore(score, min, max),
+                nps_category: kind === 'nps' ? npsCategory(score) : '',
+                low_effort:
+                  kind === 'ces' && isCesLowEffort(score, min, max, orientation as 'agreement')
+                    ? 1
+                    : 0,
+                has_comment:
+                  i % 3 === 0 && (COMMENTS[i % COMMENTS.length] ?? '').trim() !== '' ? 1 : 0,
+              })
+            }
+          }
+        }
+      }
+    }
+    await insertRawBatch(ch, RAW_TABLE.surveys, body(rows), 'derived')
+    const got = await queryRows(ch, {
+      name: 'derived_columns',
+      sql: `SELECT toString(event_id) AS id, is_positive, norm_score, nps_category, low_effort, has_comment
+        FROM ${ch.table(RAW_TABLE.surveys)}`,
+      row: z.object({
+        id: z.string(),
+        is_positive: z.number(),
+        norm_score: z.number(),
+        nps_category: z.string(),
+        low_effort: z.number(),
+        has_comment: z.number(),
+      }),
+    })
+    expect(got).toHaveLength(rows.length)
+    for (const { id, ...derived } of got) expect(derived, id).toEqual(expected.get(id))
+  })
+
+  it('derives purchase revenue from amount or amount_minor in the currency’s minor unit, and IQS from the criteria', async () => {
+    const ch = await migrated()
+    const purchases: [Json, string][] = [
+      [{ amount: '49.90', currency: 'EUR' }, '49.9'],
+      [{ amount_minor: 4990, currency: 'EUR' }, '49.9'],
+      [{ amount_minor: 4990, currency: 'JPY' }, '4990'],
+      [{ amount_minor: 4990, currency: 'KWD' }, '4.99'],
+      [{ amount_minor: 4990, currency: 'CLF' }, '0.499'],
+      [{ amount: '0.0001', currency: 'USD' }, '0.0001'],
+    ]
+    await insertRawBatch(
+      ch,
+      RAW_TABLE.customers,
+      body(purchases.map(([p], k) => ({ ...envelope(100 + k, 'customer.purchase'), ...p }))),
+      'purchases',
+    )
+    const revenue = await queryRows(ch, {
+      name: 'revenue',
+      sql: `SELECT toString(revenue) AS r FROM ${ch.table(RAW_TABLE.customers)} ORDER BY kafka_offset`,
+      row: z.object({ r: z.string() }),
+    })
+    expect(revenue.map((x) => x.r)).toEqual(purchases.map(([, r]) => r))
+    const criteria = [
+      { name: 'tone', score: 80, weight: 1 },
+      { name: 'accuracy', score: 40, weight: 3 },
+    ]
+    await insertRawBatch(
+      ch,
+      RAW_TABLE.qa,
+      body([{ ...envelope(200, 'qa.review'), criteria }]),
+      'qa',
+    )
+    const [iqs] = await queryRows(ch, {
+      name: 'iqs',
+      sql: `SELECT iqs FROM ${ch.table(RAW_TABLE.qa)}`,
+      row: z.object({ iqs: z.number() }),
+    })
+    expect(iqs?.iqs).toBe(reviewScore({ criteria }))
+  })
+
+  it('refuses what ingest would refuse, naming the field in the violated constraint', async () => {
+    const ch = await migrated()
+    const refused = async (table: (typeof RAW_TABLE)[keyof typeof RAW_TABLE], row: Json) => {
+      try {
+        await insertRawBatch(ch, table, body([row]), `bad-${String(row['event_id'])}`)
+        return 'accepted'
+      } catch (error) {
+        return /Constraint `(\w+)`/.exec((error as Error).message)?.[1] ?? (error as Error).message
+      }
+    }
+    expect(await refused(RAW_TABLE.surveys, survey(1, 9))).toBe('score')
+    expect(await refused(RAW_TABLE.surveys, { ...survey(2, 5), scale_max: 6 })).toBe('scale_max')
+    expect(
+      await refused(RAW_TABLE.surveys, {
+        ...survey(3, 5),
+        kind: 'nps',
+        scale_min: 1,
+        scale_max: 5,
+      }),
+    ).toBe('scale_max')
+    expect(await refused(RAW_TABLE.surveys, { ...survey(4, 5), customer_id: '' })).toBe(
+      'customer_id',
+    )
+    expect(await refused(RAW_TABLE.surveys, { ...survey(5, 5), orientation: 'effort' })).toBe(
+      'orientation',
+    )
+    expect(await refused(RAW_TABLE.surveys, { ...envelope(6, 'survey.sent') })).toBe('survey_id')
+    expect(await refused(RAW_TABLE.tickets, { ...envelope(7, 'ticket.created') })).toBe('ticket_id')
+    expect(
+      await refused(RAW_TABLE.customers, { ...envelope(8, 'customer.purchase'), currency: 'EUR' }),
+    ).toBe('amount')
+    expect(await refused(RAW_TABLE.qa, { ...envelope(9, 'qa.review'), criteria: [] })).toBe(
+      'criteria',
+    )
+    expect(await refused(RAW_TABLE.surveys, survey(10, 5))).toBe('accepted')
   })
 
   it('lifecycle state: on a same-millisecond tie the latest event is the one with the greater event_id, as with the tuple order', async () => {
@@ -119,7 +305,7 @@ describe('cxpulse schema', () => {
     // 400 customers, each signed up and churned at the same instant under random event ids:
     // whether one is active depends only on the tie-break.
     await ch.client.command({
-      query: `INSERT INTO ${ch.table('customer_events')}
+      query: `INSERT INTO ${ch.table(RAW_TABLE.customers)}
         (tenant_id, event_id, type, occurred_at, received_at, schema_version, customer_id, kafka_topic, kafka_partition, kafka_offset)
         SELECT 'acme', generateUUIDv4(), if(number % 2 = 0, 'customer.signed_up', 'customer.churned'),
                toDateTime64('2026-03-01 10:00:00.123', 3, 'UTC'), now64(3), 1, concat('c', toString(intDiv(number, 2))), 't', 0, number
@@ -128,7 +314,7 @@ describe('cxpulse schema', () => {
     const [tuple] = await queryRows(ch, {
       name: 'active_by_tuple_order',
       sql: `SELECT countIf(a IN ('customer.signed_up', 'customer.reactivated')) AS n FROM
-        (SELECT argMax(type, (occurred_at, event_id)) AS a FROM ${ch.table('customer_events')} GROUP BY customer_id)`,
+        (SELECT argMax(type, (occurred_at, event_id)) AS a FROM ${ch.table(RAW_TABLE.customers)} GROUP BY customer_id)`,
       row: z.object({ n: z.coerce.number() }),
     })
     const counts = await queryLifecycle(ch, {
@@ -178,8 +364,15 @@ describe('cxpulse schema', () => {
           params: { sql },
           row: z.object({ formatted: z.string() }),
         })
-        expect(row?.formatted).toMatch(/ON CLUSTER/)
-        expect(sql).toMatch(/Replicated\w*MergeTree|Distributed|MATERIALIZED VIEW|CREATE VIEW/)
+        if (sql.startsWith('INSERT')) {
+          // A one-off copy through the Distributed tables, synchronous so tokens reach shards.
+          expect(sql).toMatch(/insert_distributed_sync = 1$/)
+        } else {
+          expect(row?.formatted).toMatch(/ON CLUSTER/)
+          expect(sql).toMatch(
+            /Replicated\w*MergeTree|Distributed|MATERIALIZED VIEW|CREATE VIEW|^DROP/,
+          )
+        }
         parsed++
       }
     }

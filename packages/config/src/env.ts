@@ -56,3 +56,15 @@ export function envList() {
       .filter((s) => s.length > 0),
   )
 }
+
+/**
+ * Variables that no longer exist, each with what replaces it: set, they fail the parse with a
+ * message naming the replacement instead of being silently ignored.
+ */
+export function retiredEnv<K extends string>(replacements: Record<K, string>) {
+  const shape = {} as Record<K, z.ZodOptional<z.ZodUndefined>>
+  for (const name of Object.keys(replacements) as K[]) {
+    shape[name] = z.undefined({ error: `no longer used: ${replacements[name]}` }).optional()
+  }
+  return z.object(shape)
+}

@@ -1,4 +1,4 @@
-export { ConfigError, parseEnv, envBoolean, envList } from './env.ts'
+export { ConfigError, parseEnv, envBoolean, envList, retiredEnv } from './env.ts'
 export {
   kafkaEnv,
   clickhouseEnv,

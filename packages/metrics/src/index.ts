@@ -80,6 +80,7 @@ export {
   percentileSorted,
   reviewScore,
   summarizeDurations,
+  summarizeDurationAggregate,
 } from './tickets.ts'
 export type {
   AwtInput,

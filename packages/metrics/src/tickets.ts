@@ -47,6 +47,26 @@ export function summarizeDurations(seconds: readonly number[]): MetricResult<Dur
   }
 }
 
+/**
+ * The same summary from an aggregate the database computed: count, sum, and the type-7
+ * median and p90 (ClickHouse quantileExactInclusive equals percentileSorted).
+ */
+export function summarizeDurationAggregate(input: {
+  n: number
+  sumSeconds: number
+  median: number | null
+  p90: number | null
+}): MetricResult<DurationComponents> {
+  assertCount('durations', input.n)
+  if (input.n === 0) return { value: null, n: 0, components: { median: null, p90: null } }
+  assertNonNegative('duration sum (seconds)', input.sumSeconds)
+  return {
+    value: input.sumSeconds / input.n,
+    n: input.n,
+    components: { median: input.median, p90: input.p90 },
+  }
+}
+
 /** FRT: first_response − created, per ticket whose first response falls in the window. */
 export const computeFirstResponseTime = summarizeDurations
 /** Average reply time: agent reply − the customer message it answers, per such reply. */

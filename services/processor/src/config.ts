@@ -1,7 +1,15 @@
 import { z } from 'zod'
 import type { ClickHouseConfig } from '@cxpulse/clickhouse'
-import { clickhouseEnv, kafkaEnv, logEnv, parseEnv } from '@cxpulse/config'
-import { DEFAULT_TOPIC_PREFIX } from '@cxpulse/contracts'
+import {
+  clickhouseEnv,
+  eventTimeEnv,
+  eventTimePolicyFromEnv,
+  kafkaEnv,
+  logEnv,
+  parseEnv,
+  retiredEnv,
+} from '@cxpulse/config'
+import { DEFAULT_TOPIC_PREFIX, type EventTimePolicy } from '@cxpulse/contracts'
 
 const int = (min: number, max: number, def: number) =>
   z.coerce.number().int().min(min).max(max).default(def)
@@ -9,6 +17,15 @@ const int = (min: number, max: number, def: number) =>
 export const processorEnv = kafkaEnv
   .extend(clickhouseEnv.shape)
   .extend(logEnv.shape)
+  .extend(eventTimeEnv.shape)
+  .extend(
+    retiredEnv({
+      PROCESSOR_LATE_HORIZON_HOURS:
+        'set EVENT_LATE_HORIZON_DAYS (read by ingest and processor alike)',
+      PROCESSOR_DEDUP_WINDOW_HOURS:
+        'resends are found by their event key (tenant, occurred_at, event_id) at any age',
+    }).shape,
+  )
   .extend({
     PROCESSOR_TOPIC_PREFIX: z
       .string()
@@ -21,10 +38,6 @@ export const processorEnv = kafkaEnv
     PROCESSOR_BATCH_MAX_WAIT_MS: int(10, 60_000, 500),
     /** Partitions processed at the same time (each partition is always sequential). */
     PROCESSOR_CONCURRENCY: int(1, 64, 3),
-    /** Events whose occurred_at is older than received_at minus this are dead-lettered (too_late). */
-    PROCESSOR_LATE_HORIZON_HOURS: int(1, 24 * 3650, 24 * 90),
-    /** A client resend of an event_id counted within this window (by received_at) is skipped. */
-    PROCESSOR_DEDUP_WINDOW_HOURS: int(1, 24 * 365, 24 * 7),
     PROCESSOR_RETRY_MAX_MS: int(100, 300_000, 10_000),
     PROCESSOR_SESSION_TIMEOUT_MS: int(6_000, 300_000, 30_000),
     PROCESSOR_STOP_TIMEOUT_MS: int(100, 300_000, 15_000),
@@ -45,16 +58,14 @@ export interface ProcessorConfig {
   batchSize: number
   batchMaxWaitMs: number
   concurrency: number
-  lateHorizonMs: number
-  dedupWindowMs: number
+  /** The event-time policy, the same as ingest's (EVENT_* variables). */
+  eventTime: EventTimePolicy
   retryMaxMs: number
   sessionTimeoutMs: number
   stopTimeoutMs: number
   port: number
   host: string
 }
-
-const HOUR = 3_600_000
 
 /** Parses the processor's environment once; every bad variable is named in one error. */
 export function loadProcessorConfig(
@@ -88,8 +99,7 @@ export function loadProcessorConfig(
     batchSize: e.PROCESSOR_BATCH_SIZE,
     batchMaxWaitMs: e.PROCESSOR_BATCH_MAX_WAIT_MS,
     concurrency: e.PROCESSOR_CONCURRENCY,
-    lateHorizonMs: e.PROCESSOR_LATE_HORIZON_HOURS * HOUR,
-    dedupWindowMs: e.PROCESSOR_DEDUP_WINDOW_HOURS * HOUR,
+    eventTime: eventTimePolicyFromEnv(e),
     retryMaxMs: e.PROCESSOR_RETRY_MAX_MS,
     sessionTimeoutMs: e.PROCESSOR_SESSION_TIMEOUT_MS,
     stopTimeoutMs: e.PROCESSOR_STOP_TIMEOUT_MS,

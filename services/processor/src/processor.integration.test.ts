@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { queryRows, runMigrations, type ClickHouse } from '@cxpulse/clickhouse'
+import {
+  RAW_TABLE,
+  RAW_TABLES,
+  queryRows,
+  runMigrations,
+  type ClickHouse,
+} from '@cxpulse/clickhouse'
 import { deadLetterSchema, TOPIC_SPECS, topicNames, type DeadLetter } from '@cxpulse/contracts'
 import { ensureTopics } from '@cxpulse/kafka'
 import {
@@ -38,8 +44,7 @@ function config(prefix: string, group: string, ch: ClickHouse): ProcessorConfig 
     batchSize: 500,
     batchMaxWaitMs: 200,
     concurrency: 3,
-    lateHorizonMs: 90 * 24 * 3_600_000,
-    dedupWindowMs: 7 * 24 * 3_600_000,
+    eventTime: { maxFutureMs: 5 * 60_000, lateHorizonMs: 90 * 86_400_000 },
     retryMaxMs: 2_000,
     sessionTimeoutMs: 6_000,
     stopTimeoutMs: 20_000,
@@ -51,7 +56,7 @@ function config(prefix: string, group: string, ch: ClickHouse): ProcessorConfig 
 const countRow = z.object({ n: z.coerce.number() })
 async function rawRows(ch: ClickHouse): Promise<number> {
   let total = 0
-  for (const t of ['survey_responses', 'ticket_events', 'customer_events', 'qa_reviews']) {
+  for (const t of RAW_TABLES) {
     const [row] = await queryRows(ch, {
       name: 'count',
       sql: `SELECT count() AS n FROM ${ch.table(t)}`,
@@ -189,7 +194,7 @@ describe('processor against the real broker and ClickHouse', () => {
     const ids = await waitFor('valid events counted', async () => {
       const rows = await queryRows(ch, {
         name: 'ids',
-        sql: `SELECT toString(event_id) AS id FROM ${ch.table('survey_responses')} ORDER BY kafka_offset`,
+        sql: `SELECT toString(event_id) AS id FROM ${ch.table(RAW_TABLE.surveys)} ORDER BY kafka_offset`,
         row: z.object({ id: z.string() }),
       })
       return rows.length >= 3 ? rows.map((r) => r.id) : undefined
@@ -202,7 +207,7 @@ describe('processor against the real broker and ClickHouse', () => {
     expect(res.status).toBe(200)
   })
 
-  it('puts an event that happened last week into last week’s buckets', async () => {
+  it('puts an event that happened last week into last week’s buckets (read from the day and minute projections)', async () => {
     const { ch, prefix, topics, producer, group } = await setup()
     const weekAgo = new Date(Date.now() - 7 * 24 * 3_600_000)
     weekAgo.setUTCHours(9, 41, 17, 0)
@@ -217,9 +222,10 @@ describe('processor against the real broker and ClickHouse', () => {
     const buckets = await waitFor('both events in the day rollup', async () => {
       const rows = await queryRows(ch, {
         name: 'day_buckets',
-        sql: `SELECT toString(bucket) AS bucket, sum(n) AS n, sum(positive) AS positive
-              FROM ${ch.table('survey_rollup_1d')} WHERE tenant_id = 'acme'
-              GROUP BY bucket ORDER BY bucket`,
+        sql: `SELECT toString(toStartOfDay(occurred_at)) AS bucket, count() AS n, sum(is_positive) AS positive
+              FROM ${ch.table(RAW_TABLE.surveys)} WHERE tenant_id = 'acme'
+              GROUP BY toStartOfDay(occurred_at) ORDER BY bucket
+              SETTINGS force_optimize_projection_name = 'p_1d'`,
         row: z.object({ bucket: z.string(), n: z.coerce.number(), positive: z.coerce.number() }),
       })
       return rows.reduce((s, r) => s + r.n, 0) >= 2 ? rows : undefined
@@ -233,8 +239,9 @@ describe('processor against the real broker and ClickHouse', () => {
     )
     const [minute] = await queryRows(ch, {
       name: 'late_minute',
-      sql: `SELECT toString(bucket) AS minute, sum(n) AS n FROM ${ch.table('survey_rollup_1m')}
-            WHERE tenant_id = 'acme' AND bucket < now() - INTERVAL 1 DAY GROUP BY minute`,
+      sql: `SELECT toString(toStartOfMinute(occurred_at)) AS minute, count() AS n FROM ${ch.table(RAW_TABLE.surveys)}
+            WHERE tenant_id = 'acme' AND toStartOfMinute(occurred_at) < now() - INTERVAL 1 DAY
+            GROUP BY toStartOfMinute(occurred_at) SETTINGS force_optimize_projection_name = 'p_1m'`,
       row: z.object({ minute: z.string(), n: z.coerce.number() }),
     })
     expect(minute).toEqual({

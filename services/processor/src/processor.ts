@@ -1,32 +1,29 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs'
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import {
-  RAW_TABLES,
+  RAW_TABLE,
   findCountedEventIds,
   insertRawBatch,
-  offsetsPresent,
+  positionsPresent,
   readProgress,
   writeProgress,
   type ClickHouse,
-  type RawTable,
 } from '@cxpulse/clickhouse'
 import {
-  DEFAULT_MAX_FUTURE_MS,
   TOPIC_SPECS,
   buildDeadLetter,
-  domainForEvent,
-  parseEnrichedEvent,
-  recordLines,
   topicNames,
   type DeadLetter,
   type Domain,
+  type FieldError,
 } from '@cxpulse/contracts'
 import { createIdempotentProducer, ensureTopics } from '@cxpulse/kafka'
 import type { Logger } from '@cxpulse/logger'
+import { guardBatch, positionOf, rawInsertBody, type GuardedEvent } from './batch.guard.ts'
 import type { ProcessorConfig } from './config.ts'
-import { PRIMARY_TABLE, rowsForEvent, type ConsumedEvent } from './rows.ts'
+import { writeSplittingRefused } from './engine.errors.ts'
+import { createProcessorMetrics } from './processor.metrics.ts'
 
 export interface ProcessorDeps {
   kafka: Kafka
@@ -59,55 +56,6 @@ interface Rebuild {
   messages: Map<string, KafkaMessage>
 }
 
-function createMetrics() {
-  const registry = new Registry()
-  return {
-    registry,
-    lag: new Gauge({
-      name: 'cxpulse_processor_consumer_lag',
-      help: 'Messages behind the partition high watermark after the last written batch',
-      labelNames: ['topic', 'partition'],
-      registers: [registry],
-    }),
-    batchSeconds: new Histogram({
-      name: 'cxpulse_processor_batch_duration_seconds',
-      help: 'Time from a batch starting to its offset being committed',
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: [registry],
-    }),
-    rowsInserted: new Counter({
-      name: 'cxpulse_processor_rows_inserted_total',
-      help: 'Rows sent to ClickHouse raw tables (a replay sends them again; ClickHouse drops them)',
-      labelNames: ['table'],
-      registers: [registry],
-    }),
-    deadLettered: new Counter({
-      name: 'cxpulse_processor_dead_lettered_total',
-      help: 'Messages sent to the dead-letter topic',
-      labelNames: ['reason'],
-      registers: [registry],
-    }),
-    duplicates: new Counter({
-      name: 'cxpulse_processor_duplicates_skipped_total',
-      help: 'Messages not counted because they were counted before',
-      labelNames: ['kind'],
-      registers: [registry],
-    }),
-    retries: new Counter({
-      name: 'cxpulse_processor_retries_total',
-      help: 'Failed ClickHouse/Kafka steps: retried with backoff while the partition was paused, or (offset commits) left to kafkajs to recover',
-      labelNames: ['step'],
-      registers: [registry],
-    }),
-    replays: new Counter({
-      name: 'cxpulse_processor_batches_replayed_total',
-      help: "Batches rebuilt from a 'before' progress record after a crash or rebalance",
-      registers: [registry],
-    }),
-  }
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Broker answers that mean this member must rejoin the consumer group. */
@@ -117,6 +65,11 @@ const MEMBERSHIP_ERRORS = new Set([
   'REBALANCE_IN_PROGRESS',
   'NOT_COORDINATOR_FOR_GROUP',
 ])
+
+function without(events: readonly GuardedEvent[], refused: readonly { item: GuardedEvent }[]) {
+  const out = new Set(refused.map((r) => r.item))
+  return events.filter((e) => !out.has(e))
+}
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = []
@@ -141,7 +94,7 @@ async function startProcessor(
     [topics.customers, 'customers'],
     [topics.qa, 'qa'],
   ])
-  const metrics = createMetrics()
+  const metrics = createProcessorMetrics()
   const rebuilds = new Map<string, Rebuild>()
   let ready = false
   let stopping = false
@@ -244,15 +197,39 @@ async function startProcessor(
   }
 
   interface Prepared {
-    rows: Map<RawTable, object[]>
+    domain: Domain
+    events: GuardedEvent[]
     deadLetters: DeadLetter[]
-    counted: number
+    resends: number
+  }
+
+  function deadLetter(
+    tp: TopicPartition,
+    message: KafkaMessage,
+    reason: string,
+    errors: FieldError[],
+    line?: { index: number; value: string },
+  ): DeadLetter {
+    log.warn(
+      { ...tp, offset: message.offset, index: line?.index, reason, errors },
+      'event dead-lettered',
+    )
+    return buildDeadLetter({
+      reason,
+      errors,
+      topic: tp.topic,
+      partition: tp.partition,
+      offset: message.offset,
+      ...(line ? { index: line.index, value: line.value } : { value: message.value }),
+      key: message.key,
+    })
   }
 
   /**
-   * Parses and validates one batch and drops events counted before. Deterministic for a given
-   * message range, so a replay rebuilds exactly the rows (and tokens) of the first attempt:
-   * the late horizon and the resend window are measured from received_at, not from now.
+   * The cheap guard, then drops events counted before. Deterministic for a given message
+   * range, so a replay rebuilds exactly the events (and tokens) of the first attempt: times are
+   * checked against each event's received_at, and the resend lookup excludes the batch's own
+   * offsets.
    */
   async function prepareBatch(
     payload: EachBatchPayload,
@@ -262,118 +239,38 @@ async function startProcessor(
     max: bigint,
   ): Promise<Prepared> {
     const domain = domainOf.get(tp.topic)
-    const deadLetters: DeadLetter[] = []
-    const valid: { event: ConsumedEvent; message: KafkaMessage }[] = []
-    const seen = new Set<string>()
-    const dead = (
-      message: KafkaMessage,
-      reason: string,
-      errors: { path: string; message: string }[],
-      line?: { index: number; value: string },
-    ) => {
-      deadLetters.push(
-        buildDeadLetter({
-          reason,
-          errors,
-          topic: tp.topic,
-          partition: tp.partition,
-          offset: message.offset,
-          ...(line ? { index: line.index, value: line.value } : { value: message.value }),
-          key: message.key,
-        }),
-      )
-      log.warn({ ...tp, offset: message.offset, reason, errors }, 'event dead-lettered')
-    }
-    let earliestReceived = Infinity
-    for (const message of messages) {
-      // Topic format v2: a record holds one or more events as NDJSON lines.
-      let lines: string[] = []
-      try {
-        lines = recordLines(utf8.decode(message.value ?? new Uint8Array()))
-      } catch {
-        dead(message, 'invalid_encoding', [{ path: '', message: 'not valid UTF-8' }])
-        continue
-      }
-      if (lines.length === 0) {
-        dead(message, 'invalid_json', [{ path: '', message: 'empty record' }])
-        continue
-      }
-      for (const [index, text] of lines.entries()) {
-        const line = lines.length > 1 ? { index, value: text } : undefined
-        const parsed = parseEnrichedEvent(text)
-        if (!parsed.ok) {
-          dead(message, parsed.reason, parsed.errors, line)
-          continue
-        }
-        const event = parsed.event as ConsumedEvent
-        const occurred = Date.parse(event.occurred_at)
-        const received = Date.parse(event.received_at)
-        if (domain === undefined || domainForEvent(event.type) !== domain) {
-          dead(message, 'wrong_topic', [
-            { path: 'type', message: `${event.type} events do not belong on ${tp.topic}` },
-          ])
-        } else if (occurred > received + DEFAULT_MAX_FUTURE_MS) {
-          dead(message, 'too_far_in_future', [
-            { path: 'occurred_at', message: 'is more than 5 minutes after received_at' },
-          ])
-        } else if (occurred < received - config.lateHorizonMs) {
-          dead(message, 'too_late', [
-            {
-              path: 'occurred_at',
-              message: `is more than ${config.lateHorizonMs / 3_600_000} h before received_at`,
-            },
-          ])
-        } else if (seen.has(event.event_id)) {
-          metrics.duplicates.inc({ kind: 'in_batch' })
-        } else {
-          seen.add(event.event_id)
-          valid.push({ event, message })
-          earliestReceived = Math.min(earliestReceived, received)
-        }
-      }
-    }
-
-    let counted = new Set<string>()
-    if (domain !== undefined && valid.length > 0) {
-      const since = new Date(earliestReceived - config.dedupWindowMs)
-      counted = await untilDone('find counted event ids', payload, () =>
-        findCountedEventIds(ch, PRIMARY_TABLE[domain], {
-          eventIds: [...seen],
-          since,
+    if (domain === undefined) throw new Error(`not a domain topic: ${tp.topic}`)
+    const guarded = guardBatch(messages, { topic: tp.topic, domain, policy: config.eventTime })
+    if (guarded.duplicates > 0) metrics.duplicates.inc({ kind: 'in_batch' }, guarded.duplicates)
+    const deadLetters = guarded.refused.map((r) =>
+      deadLetter(tp, r.message, r.reason, r.errors, r.line),
+    )
+    let events = guarded.events
+    if (events.length > 0) {
+      const counted = await untilDone('find counted event ids', payload, () =>
+        findCountedEventIds(ch, RAW_TABLE[domain], {
+          events,
           topic: tp.topic,
           partition: tp.partition,
           minOffset: min,
           maxOffset: max,
         }),
       )
-      if (counted.size > 0) metrics.duplicates.inc({ kind: 'resend' }, counted.size)
-    }
-
-    const rows = new Map<RawTable, object[]>()
-    for (const { event, message } of valid) {
-      if (counted.has(event.event_id)) continue
-      let eventRows: ReturnType<typeof rowsForEvent>
-      try {
-        eventRows = rowsForEvent(event, { ...tp, offset: message.offset })
-      } catch (error) {
-        dead(message, 'processing_failed', [{ path: '', message: (error as Error).message }])
-        continue
+      if (counted.size > 0) {
+        metrics.duplicates.inc({ kind: 'resend' }, counted.size)
+        events = events.filter((e) => !counted.has(e.eventId))
       }
-      for (const [table, row] of eventRows) {
-        const list = rows.get(table) ?? []
-        list.push(row)
-        rows.set(table, list)
-      }
+      return { domain, events, deadLetters, resends: counted.size }
     }
-    return { rows, deadLetters, counted: counted.size }
+    return { domain, events, deadLetters, resends: 0 }
   }
 
   /**
    * Writes one batch [min..max] of one partition exactly once:
-   *   progress 'before' → raw inserts with deterministic tokens → dead letters acked →
-   *   progress 'after' → commit max+1.
+   *   progress 'before' → one raw insert with a deterministic token (its projections inside
+   *   the same parts) → dead letters acked → progress 'after' → commit max+1.
    * A crash anywhere before the commit leaves either 'before' (the next owner rebuilds exactly
-   * this range and re-inserts with the same tokens; ClickHouse drops what already landed) or
+   * this range and re-inserts with the same token; ClickHouse drops what already landed) or
    * 'after' (the next owner skips offsets up to max).
    */
   async function flushBatch(
@@ -392,13 +289,32 @@ async function startProcessor(
         writeProgress(ch, key, { minOffset: min, maxOffset: max, state: 'before' }),
       )
     }
-    for (const table of RAW_TABLES) {
-      const rows = prepared.rows.get(table)
-      if (!rows || rows.length === 0) continue
-      const token = `${config.groupId}:${tp.topic}:${tp.partition}:${min}-${max}:${table}`
-      await untilDone(`insert ${table}`, payload, () => insertRawBatch(ch, table, rows, token))
-      metrics.rowsInserted.inc({ table }, rows.length)
-      if (replay) await repairReplay(payload, tp, table, rows, token, min, max)
+    const table = RAW_TABLE[prepared.domain]
+    const token = `${config.groupId}:${tp.topic}:${tp.partition}:${min}-${max}`
+    if (prepared.events.length > 0) {
+      log.debug({ ...tp, table, events: prepared.events.length }, 'inserting batch')
+      const refused = await untilDone(`insert ${table}`, payload, () =>
+        writeSplittingRefused(prepared.events, token, (events, t) =>
+          insertRawBatch(ch, table, rawInsertBody(events, tp), t),
+        ),
+      )
+      for (const { item, errors } of refused) {
+        const message = messages.find((m) => m.offset === item.offset)
+        if (!message) continue
+        const multi = (message.value?.includes(10) ?? false) || item.index > 0
+        prepared.deadLetters.push(
+          deadLetter(
+            tp,
+            message,
+            'schema',
+            errors,
+            multi ? { index: item.index, value: item.line } : undefined,
+          ),
+        )
+      }
+      const written = refused.length === 0 ? prepared.events : without(prepared.events, refused)
+      metrics.rowsInserted.inc({ table }, written.length)
+      if (replay) await repairReplay(payload, tp, table, written, token, min, max)
     }
     if (prepared.deadLetters.length > 0) {
       // Acknowledged by all in-sync replicas before the offset can be committed.
@@ -407,7 +323,7 @@ async function startProcessor(
           topic: topics.deadLetter,
           acks: -1,
           messages: prepared.deadLetters.map((d) => ({
-            key: `${d.topic}:${d.partition}:${d.offset}`,
+            key: `${d.topic}:${d.partition}:${d.offset}${d.index === undefined ? '' : `:${d.index}`}`,
             value: JSON.stringify(d),
           })),
         }),
@@ -430,8 +346,9 @@ async function startProcessor(
         min: min.toString(),
         max: max.toString(),
         messages: messages.length,
+        events: prepared.events.length,
         deadLettered: prepared.deadLetters.length,
-        resends: prepared.counted,
+        resends: prepared.resends,
         replay,
       },
       'batch committed',
@@ -440,32 +357,30 @@ async function startProcessor(
   }
 
   /**
-   * After a replay, every row of the batch must be in the table. A crash between ClickHouse
+   * After a replay, every event of the batch must be in the table. A crash between ClickHouse
    * recording a block's token and making its part visible would otherwise drop the replay as
-   * a duplicate of rows that never landed; such rows are written again under a new token.
+   * a duplicate of rows that never landed; such events are written again under a new token.
    */
   async function repairReplay(
     payload: EachBatchPayload,
     tp: TopicPartition,
-    table: RawTable,
-    rows: object[],
+    table: (typeof RAW_TABLE)[Domain],
+    events: readonly GuardedEvent[],
     token: string,
     min: bigint,
     max: bigint,
   ): Promise<void> {
     const present = await untilDone(`verify ${table}`, payload, () =>
-      offsetsPresent(ch, table, { ...tp, minOffset: min, maxOffset: max }),
+      positionsPresent(ch, table, { ...tp, minOffset: min, maxOffset: max }),
     )
-    const missing = rows.filter(
-      (r) => !present.has(String((r as { kafka_offset: string }).kafka_offset)),
-    )
+    const missing = events.filter((e) => !present.has(positionOf(e)))
     if (missing.length === 0) return
     log.error(
       { ...tp, table, missing: missing.length, min: min.toString(), max: max.toString() },
-      'replayed batch had rows missing; writing them again',
+      'replayed batch had events missing; writing them again',
     )
     await untilDone(`repair ${table}`, payload, () =>
-      insertRawBatch(ch, table, missing, `${token}:repair`),
+      insertRawBatch(ch, table, rawInsertBody(missing, tp), `${token}:repair`),
     )
   }
 

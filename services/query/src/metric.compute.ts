@@ -30,7 +30,7 @@ import {
   computeIqsFromSums,
   computeNps,
   computeReferralRate,
-  summarizeDurations,
+  summarizeDurationAggregate,
   type MetricId,
   type MetricResult,
 } from '@cxpulse/metrics'
@@ -138,7 +138,14 @@ const durations =
     byKey(
       spec,
       (s) => queryTicketDurations(ch, { ...s, metric }),
-      (rows) => summarizeDurations(rows.flatMap((r) => r.durations)),
+      // One row per key: quantiles cannot be merged, so ClickHouse computes them per key.
+      (rows) =>
+        summarizeDurationAggregate({
+          n: rows[0]?.n ?? 0,
+          sumSeconds: rows[0]?.sum ?? 0,
+          median: rows[0]?.median ?? null,
+          p90: rows[0]?.p90 ?? null,
+        }),
     )
 
 function noSeries(metric: string, spec: WindowSpec): void {

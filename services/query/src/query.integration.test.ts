@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateApiKey } from '@cxpulse/auth'
-import { runMigrations } from '@cxpulse/clickhouse'
+import { RAW_TABLE, insertRawRows, runMigrations } from '@cxpulse/clickhouse'
 import { testClickHouse } from '@cxpulse/test-support'
 import type { QueryHandle } from './query.ts'
 import { startTestQuery } from './query.test-support.ts'
@@ -73,10 +73,10 @@ describe('query API over ClickHouse', () => {
       min: number,
       max: number,
     ) => {
-      const norm = ((r.score - min) / (max - min)) * 100
       return {
         tenant_id: r.tenant,
         event_id: randomUUID(),
+        type: 'survey.response',
         occurred_at: iso(r.at),
         received_at: iso(r.at),
         customer_id: 'c',
@@ -85,19 +85,15 @@ describe('query API over ClickHouse', () => {
         scale_min: min,
         scale_max: max,
         orientation: '',
-        is_positive: kind === 'csat' && r.score >= max - 1 ? 1 : 0,
-        norm_score: norm,
-        nps_category:
-          kind !== 'nps' ? '' : r.score >= 9 ? 'promoter' : r.score >= 7 ? 'passive' : 'detractor',
-        channel: r.channel,
+        dimensions: { channel: r.channel },
       }
     }
-    await ch.insert('survey_responses', [
+    await insertRawRows(ch, RAW_TABLE.surveys, [
       ...csat.map((r) => surveyRow('csat', r, r.min, r.max)),
       ...nps.map((r) => surveyRow('nps', r, 0, 10)),
     ])
     // CES on two scales for tenant-a.
-    await ch.insert('survey_responses', [
+    await insertRawRows(ch, RAW_TABLE.surveys, [
       {
         ...surveyRow(
           'ces',
@@ -106,7 +102,6 @@ describe('query API over ClickHouse', () => {
           7,
         ),
         orientation: 'agreement',
-        low_effort: 1,
       },
       {
         ...surveyRow(
@@ -116,7 +111,6 @@ describe('query API over ClickHouse', () => {
           5,
         ),
         orientation: 'agreement',
-        low_effort: 0,
       },
     ])
     // Lifecycle: c1 active since September and churns in October; c2 signs up and churns in
@@ -129,7 +123,7 @@ describe('query API over ClickHouse', () => {
       received_at: iso(at),
       customer_id: customer,
     })
-    await ch.insert('customer_events', [
+    await insertRawRows(ch, RAW_TABLE.customers, [
       life('c1', 'customer.signed_up', BASE - 20 * DAY),
       life('c1', 'customer.churned', BASE + 5 * DAY),
       life('c2', 'customer.signed_up', BASE + 2 * DAY),

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Producer } from 'kafkajs'
 import { z } from 'zod'
-import { queryRows, type ClickHouse } from '@cxpulse/clickhouse'
+import { PROJECTIONS, RAW_TABLE, RAW_TABLES, queryRows, type ClickHouse } from '@cxpulse/clickhouse'
 import { messageKey, topicNames, type TopicNames } from '@cxpulse/contracts'
 
 export type Json = Record<string, unknown>
@@ -231,6 +231,7 @@ function revenueUnits(e: Json): number {
 
 export function expectedTotals(events: readonly Json[]): Totals {
   const t: Totals = {}
+  const agentMessages: Record<string, Set<string>> = {}
   const m = (name: string) => (t[name] ??= new Map())
   for (const e of events) {
     const dims = (e['dimensions'] ?? {}) as Record<string, string>
@@ -271,30 +272,58 @@ export function expectedTotals(events: readonly Json[]): Totals {
           channel,
           agent,
         ].join('|')
-        add(m(`survey_rollup_${level}`), key, sums)
+        add(m(`surveys p_${level}`), key, sums)
       }
+      add(
+        m('surveys raw 1d'),
+        [e['tenant_id'], bucketOf['1d'](occurred), kind, channel].join('|'),
+        {
+          n: 1,
+          positive: sums.positive,
+          low_effort: sums.low_effort,
+          score_sum: score,
+        },
+      )
     } else if (type.startsWith('ticket.')) {
-      const key = [e['tenant_id'], bucketOf['1h'](occurred), type, channel, agent].join('|')
-      add(m('ticket_rollup_1h'), key, {
-        n: 1,
-        complaints: e['complaint'] ? 1 : 0,
-        wait_n: e['queue_wait_seconds'] === undefined ? 0 : 1,
-        wait_sum: Number(e['queue_wait_seconds'] ?? 0),
-      })
-      add(m('ticket_state'), [e['tenant_id'], e['ticket_id']].join('|'), {
-        events: 1,
-        agent_replies: type === 'ticket.agent_replied' ? 1 : 0,
+      for (const level of ['1h', '1d'] as const) {
+        const key = [e['tenant_id'], bucketOf[level](occurred), type, channel, agent].join('|')
+        add(m(`tickets p_${level}`), key, {
+          n: 1,
+          complaints: e['complaint'] ? 1 : 0,
+          wait_n: e['queue_wait_seconds'] === undefined ? 0 : 1,
+          wait_sum: Number(e['queue_wait_seconds'] ?? 0),
+        })
+      }
+      const ticket = [e['tenant_id'], e['ticket_id']].join('|')
+      const at = Date.parse(occurred)
+      add(m('tickets p_ticket'), ticket, {
+        resolves: type === 'ticket.resolved' ? 1 : 0,
         reopens: type === 'ticket.reopened' ? 1 : 0,
+        escalations: type === 'ticket.escalated' ? 1 : 0,
       })
+      const times = (t['tickets p_ticket times'] ??= new Map())
+      const cur = times.get(ticket) ?? { created: -1, first_response: -1, last_resolved: -1 }
+      const earliest = (a: number) => (a < 0 ? at : Math.min(a, at))
+      if (type === 'ticket.created') cur['created'] = earliest(cur['created'] ?? -1)
+      if (type === 'ticket.first_response') {
+        cur['first_response'] = earliest(cur['first_response'] ?? -1)
+      }
+      if (type === 'ticket.resolved')
+        cur['last_resolved'] = Math.max(cur['last_resolved'] ?? -1, at)
+      times.set(ticket, cur)
+      if (type === 'ticket.first_response' || type === 'ticket.agent_replied') {
+        const messages = (agentMessages[ticket] ??= new Set())
+        messages.add(`${at}|${agent}`)
+      }
     } else if (type.startsWith('customer.')) {
       add(
-        m('customer_rollup_1d'),
+        m('customers raw 1d'),
         [e['tenant_id'], bucketOf['1d'](occurred), type, channel].join('|'),
         { n: 1 },
       )
       if (type === 'customer.purchase') {
         add(
-          m('purchase_rollup_1d'),
+          m('purchases raw 1d'),
           [e['tenant_id'], bucketOf['1d'](occurred), e['currency']].join('|'),
           {
             purchases: 1,
@@ -307,25 +336,46 @@ export function expectedTotals(events: readonly Json[]): Totals {
       const iqs =
         criteria.reduce((s, c) => s + c.score * c.weight, 0) /
         criteria.reduce((s, c) => s + c.weight, 0)
-      add(m('qa_rollup_1d'), [e['tenant_id'], bucketOf['1d'](occurred), channel, agent].join('|'), {
-        reviews: 1,
-        iqs_sum: iqs,
-      })
+      for (const level of ['1h', '1d'] as const) {
+        add(
+          m(`qa p_${level}`),
+          [e['tenant_id'], bucketOf[level](occurred), channel, agent].join('|'),
+          { reviews: 1, iqs_sum: iqs },
+        )
+      }
     }
   }
+  const messages = m('tickets p_ticket messages')
+  for (const [ticket, set] of Object.entries(agentMessages))
+    messages.set(ticket, { agent_messages: set.size })
   return t
 }
 
 const num = z.coerce.number()
 
-/** The same totals read back from ClickHouse, always re-aggregated (merges are eventual). */
+/**
+ * The same totals read back from ClickHouse, always re-aggregated (merges are eventual).
+ * Each aggregate is read from its projection alone — `force_optimize_projection_name` fails
+ * the query if ClickHouse did not use it, and `projectionCoverage` shows every part carries
+ * it — and the raw rows are read with projections off, so both are compared with the ledger.
+ */
 export async function actualTotals(ch: ClickHouse): Promise<Totals> {
   const t: Totals = {}
-  const load = async (name: string, sql: string, keys: string[], sums: string[]) => {
+  const load = async (
+    name: string,
+    projection: string | null,
+    sql: string,
+    keys: string[],
+    sums: string[],
+  ) => {
+    const setting =
+      projection === null
+        ? ' SETTINGS optimize_use_projections = 0'
+        : ` SETTINGS force_optimize_projection_name = '${projection}'`
     const rows = await queryRows(ch, {
-      name: `ledger_${name}`,
-      sql,
-      row: z.record(z.string(), z.union([z.string(), z.number()])),
+      name: `ledger_${name.replaceAll(' ', '_')}`,
+      sql: sql + setting,
+      row: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
     })
     const map = new Map<string, Sums>()
     for (const row of rows) {
@@ -336,16 +386,20 @@ export async function actualTotals(ch: ClickHouse): Promise<Totals> {
     }
     t[name] = map
   }
-  for (const level of ['1m', '1h', '1d']) {
+  const bucket = { '1m': 'toStartOfMinute', '1h': 'toStartOfHour', '1d': 'toStartOfDay' }
+  for (const level of ['1m', '1h', '1d'] as const) {
     await load(
-      `survey_rollup_${level}`,
-      `SELECT tenant_id, toString(bucket) AS b, kind, orientation, scale_min, scale_max, channel, agent,
-         sum(n) AS n, sum(positive) AS positive, sum(norm_sum) AS norm_sum, sum(norm_sum_sq) AS norm_sum_sq,
-         sum(promoters) AS promoters, sum(passives) AS passives, sum(detractors) AS detractors,
-         sum(score_sum) AS score_sum, sum(score_sum_sq) AS score_sum_sq, sum(low_effort) AS low_effort
-       FROM ${ch.table(`survey_rollup_${level}`)}
-       GROUP BY tenant_id, b, kind, orientation, scale_min, scale_max, channel, agent`,
-      ['tenant_id', 'b', 'kind', 'orientation', 'scale_min', 'scale_max', 'channel', 'agent'],
+      `surveys p_${level}`,
+      `p_${level}`,
+      `SELECT tenant_id, toString(${bucket[level]}(occurred_at)) AS b, kind, orientation, scale_min, scale_max,
+         toString(channel) AS ch, toString(agent) AS ag,
+         count() AS n, sum(is_positive) AS positive, sum(norm_score) AS norm_sum,
+         sum(norm_score * norm_score) AS norm_sum_sq, countIf(nps_category = 'promoter') AS promoters,
+         countIf(nps_category = 'passive') AS passives, countIf(nps_category = 'detractor') AS detractors,
+         sum(score) AS score_sum, sum(toInt64(score) * score) AS score_sum_sq, sum(low_effort) AS low_effort
+       FROM ${ch.table(RAW_TABLE.surveys)} WHERE type = 'survey.response'
+       GROUP BY tenant_id, ${bucket[level]}(occurred_at), kind, orientation, scale_min, scale_max, channel, agent`,
+      ['tenant_id', 'b', 'kind', 'orientation', 'scale_min', 'scale_max', 'ch', 'ag'],
       [
         'n',
         'positive',
@@ -361,43 +415,113 @@ export async function actualTotals(ch: ClickHouse): Promise<Totals> {
     )
   }
   await load(
-    'ticket_rollup_1h',
-    `SELECT tenant_id, toString(bucket) AS b, type, channel, agent, sum(n) AS n, sum(complaints) AS complaints,
-       sum(wait_n) AS wait_n, sum(wait_sum) AS wait_sum
-     FROM ${ch.table('ticket_rollup_1h')} GROUP BY tenant_id, b, type, channel, agent`,
-    ['tenant_id', 'b', 'type', 'channel', 'agent'],
-    ['n', 'complaints', 'wait_n', 'wait_sum'],
+    'surveys raw 1d',
+    null,
+    `SELECT tenant_id, toString(toStartOfDay(occurred_at)) AS b, kind, toString(channel) AS ch,
+       count() AS n, sum(is_positive) AS positive, sum(low_effort) AS low_effort, sum(score) AS score_sum
+     FROM ${ch.table(RAW_TABLE.surveys)} GROUP BY tenant_id, b, kind, channel`,
+    ['tenant_id', 'b', 'kind', 'ch'],
+    ['n', 'positive', 'low_effort', 'score_sum'],
   )
+  for (const level of ['1h', '1d'] as const) {
+    await load(
+      `tickets p_${level}`,
+      `p_${level}`,
+      `SELECT tenant_id, toString(${bucket[level]}(occurred_at)) AS b, type, toString(channel) AS ch,
+         toString(agent) AS ag, count() AS n, sum(complaint) AS complaints,
+         count(queue_wait_seconds) AS wait_n, sum(queue_wait_seconds) AS wait_sum
+       FROM ${ch.table(RAW_TABLE.tickets)}
+       GROUP BY tenant_id, ${bucket[level]}(occurred_at), type, channel, agent`,
+      ['tenant_id', 'b', 'type', 'ch', 'ag'],
+      ['n', 'complaints', 'wait_n', 'wait_sum'],
+    )
+    await load(
+      `qa p_${level}`,
+      `p_${level}`,
+      `SELECT tenant_id, toString(${bucket[level]}(occurred_at)) AS b, toString(channel) AS ch,
+         toString(agent) AS ag, count() AS reviews, sum(iqs) AS iqs_sum
+       FROM ${ch.table(RAW_TABLE.qa)} GROUP BY tenant_id, ${bucket[level]}(occurred_at), channel, agent`,
+      ['tenant_id', 'b', 'ch', 'ag'],
+      ['reviews', 'iqs_sum'],
+    )
+  }
+  const perTicket = `SELECT tenant_id, ticket_id,
+       countIf(type = 'ticket.resolved') AS resolves, countIf(type = 'ticket.reopened') AS reopens,
+       countIf(type = 'ticket.escalated') AS escalations,
+       ifNull(toUnixTimestamp64Milli(minIfOrNull(occurred_at, type = 'ticket.created')), -1) AS created,
+       ifNull(toUnixTimestamp64Milli(minIfOrNull(occurred_at, type = 'ticket.first_response')), -1) AS first_response,
+       ifNull(toUnixTimestamp64Milli(maxIfOrNull(occurred_at, type = 'ticket.resolved')), -1) AS last_resolved,
+       uniqExactIf((occurred_at, \`dimensions.agent\`), type IN ('ticket.first_response', 'ticket.agent_replied')) AS agent_messages
+     FROM ${ch.table(RAW_TABLE.tickets)} GROUP BY tenant_id, ticket_id`
   await load(
-    'ticket_state',
-    `SELECT tenant_id, ticket_id, sum(events) AS events, sum(agent_replies) AS agent_replies, sum(reopens) AS reopens
-     FROM ${ch.table('ticket_state')} GROUP BY tenant_id, ticket_id`,
+    'tickets p_ticket',
+    'p_ticket',
+    perTicket,
     ['tenant_id', 'ticket_id'],
-    ['events', 'agent_replies', 'reopens'],
+    ['resolves', 'reopens', 'escalations'],
   )
   await load(
-    'customer_rollup_1d',
-    `SELECT tenant_id, toString(bucket) AS b, type, channel, sum(n) AS n
-     FROM ${ch.table('customer_rollup_1d')} GROUP BY tenant_id, b, type, channel`,
-    ['tenant_id', 'b', 'type', 'channel'],
+    'tickets p_ticket times',
+    'p_ticket',
+    perTicket,
+    ['tenant_id', 'ticket_id'],
+    ['created', 'first_response', 'last_resolved'],
+  )
+  await load(
+    'tickets p_ticket messages',
+    'p_ticket',
+    `SELECT * FROM (${perTicket}) WHERE agent_messages > 0`,
+    ['tenant_id', 'ticket_id'],
+    ['agent_messages'],
+  )
+  await load(
+    'customers raw 1d',
+    null,
+    `SELECT tenant_id, toString(toStartOfDay(occurred_at)) AS b, type, toString(channel) AS ch, count() AS n
+     FROM ${ch.table(RAW_TABLE.customers)} GROUP BY tenant_id, b, type, channel`,
+    ['tenant_id', 'b', 'type', 'ch'],
     ['n'],
   )
   await load(
-    'purchase_rollup_1d',
-    `SELECT tenant_id, toString(bucket) AS b, currency, sum(purchases) AS purchases,
+    'purchases raw 1d',
+    null,
+    `SELECT tenant_id, toString(toStartOfDay(occurred_at)) AS b, currency, count() AS purchases,
        toString(toInt64(sum(revenue) * 10000)) AS revenue_units
-     FROM ${ch.table('purchase_rollup_1d')} GROUP BY tenant_id, b, currency`,
+     FROM ${ch.table(RAW_TABLE.customers)} WHERE type = 'customer.purchase' GROUP BY tenant_id, b, currency`,
     ['tenant_id', 'b', 'currency'],
     ['purchases', 'revenue_units'],
   )
-  await load(
-    'qa_rollup_1d',
-    `SELECT tenant_id, toString(bucket) AS b, channel, agent, sum(reviews) AS reviews, sum(iqs_sum) AS iqs_sum
-     FROM ${ch.table('qa_rollup_1d')} GROUP BY tenant_id, b, channel, agent`,
-    ['tenant_id', 'b', 'channel', 'agent'],
-    ['reviews', 'iqs_sum'],
-  )
   return t
+}
+
+/**
+ * Parts of each raw table without a projection they should carry (by `projection`), so the
+ * totals read through a projection cover every row. Empty when everything is covered.
+ */
+export async function projectionCoverage(ch: ClickHouse): Promise<string[]> {
+  const problems: string[] = []
+  for (const [table, projections] of Object.entries(PROJECTIONS)) {
+    const parts = await queryRows(ch, {
+      name: 'ledger_parts',
+      sql: `SELECT name FROM system.parts WHERE database = {db:String} AND table = {table:String} AND active`,
+      params: { db: ch.database, table },
+      row: z.object({ name: z.string() }),
+    })
+    for (const projection of projections) {
+      const withIt = await queryRows(ch, {
+        name: 'ledger_projection_parts',
+        sql: `SELECT parent_name AS part FROM system.projection_parts
+              WHERE database = {db:String} AND table = {table:String} AND name = {projection:String} AND active`,
+        params: { db: ch.database, table, projection },
+        row: z.object({ part: z.string() }),
+      })
+      const have = new Set(withIt.map((r) => r.part))
+      for (const part of parts) {
+        if (!have.has(part.name)) problems.push(`${table} part ${part.name} lacks ${projection}`)
+      }
+    }
+  }
+  return problems
 }
 
 /** Sums of floating-point values: their order of addition differs, so they get a tolerance. */
@@ -440,7 +564,7 @@ export function describeTotals(expected: Totals, actual: Totals): string {
 /** Distinct event ids per raw table, and total rows (a duplicate row would show up here). */
 export async function rawLedger(ch: ClickHouse) {
   const out: Record<string, { rows: number; ids: Set<string> }> = {}
-  for (const table of ['survey_responses', 'ticket_events', 'customer_events', 'qa_reviews']) {
+  for (const table of RAW_TABLES) {
     const rows = await queryRows(ch, {
       name: `ledger_${table}`,
       sql: `SELECT toString(event_id) AS id FROM ${ch.table(table)}`,

@@ -1,0 +1,180 @@
+import { z } from 'zod'
+import type { ClickHouse } from './client.ts'
+import { RAW_TABLE } from './tables.ts'
+import {
+  aggregate,
+  chooseGranularity,
+  countRow,
+  num,
+  timeAt,
+  type Dimension,
+  type Keyed,
+  type WindowSpec,
+} from './window.query.ts'
+
+/** What a ticket metric can be filtered and grouped by (a ticket has no survey_id). */
+export const TICKET_DIMENSIONS: readonly Dimension[] = [
+  'channel',
+  'agent',
+  'team',
+  'product',
+  'region',
+  'segment',
+]
+
+/**
+ * One row per ticket, written exactly as the projection p_ticket aggregates ticket events
+ * (0005_projections.sql), so ClickHouse reads the per-ticket state instead of every event.
+ * Aliases differ from column names so no aggregate is read back into another.
+ */
+function ticketStateSql(ch: ClickHouse): string {
+  return (
+    `SELECT tenant_id, ticket_id, ` +
+    `minIfOrNull(occurred_at, type = 'ticket.created') AS s_created, ` +
+    `minIfOrNull(occurred_at, type = 'ticket.first_response') AS s_first_response, ` +
+    `maxIfOrNull(occurred_at, type = 'ticket.resolved') AS s_last_resolved, ` +
+    `maxIfOrNull(occurred_at, type = 'ticket.reopened') AS s_last_reopened, ` +
+    `countIf(type = 'ticket.reopened') AS s_reopens, ` +
+    `countIf(type = 'ticket.escalated') AS s_escalations, ` +
+    `max(complaint) AS s_complaint, ` +
+    "uniqExactIf((occurred_at, `dimensions.agent`), type IN ('ticket.first_response', 'ticket.agent_replied')) AS s_agent_messages, " +
+    "argMinIf(`dimensions.channel`, (type != 'ticket.created', occurred_at), `dimensions.channel` != '') AS s_channel, " +
+    "argMinIf(`dimensions.product`, (type != 'ticket.created', occurred_at), `dimensions.product` != '') AS s_product, " +
+    "argMinIf(`dimensions.region`, (type != 'ticket.created', occurred_at), `dimensions.region` != '') AS s_region, " +
+    "argMinIf(`dimensions.segment`, (type != 'ticket.created', occurred_at), `dimensions.segment` != '') AS s_segment, " +
+    "argMinIf(`dimensions.agent`, occurred_at, type = 'ticket.first_response') AS s_frt_agent, " +
+    "argMinIf(`dimensions.team`, occurred_at, type = 'ticket.first_response') AS s_frt_team, " +
+    "argMaxIf(`dimensions.agent`, occurred_at, type = 'ticket.resolved') AS s_resolve_agent, " +
+    "argMaxIf(`dimensions.team`, occurred_at, type = 'ticket.resolved') AS s_resolve_team " +
+    `FROM ${ch.table(RAW_TABLE.tickets)} WHERE tenant_id = {tenant:String} GROUP BY tenant_id, ticket_id`
+  )
+}
+
+/**
+ * A ticket is resolved when its last resolve came after its last reopen (a ticket reopened and
+ * not resolved again is not resolved).
+ */
+const RESOLVED =
+  's_last_resolved IS NOT NULL AND (s_last_reopened IS NULL OR s_last_reopened < s_last_resolved)'
+
+/** The metric's view of each ticket: when it counts, the dimensions it is filtered by, its flags. */
+function perTicket(ch: ClickHouse, measured: 'first_response' | 'resolve'): string {
+  const at = measured === 'first_response' ? 's_first_response' : 's_last_resolved'
+  const who = measured === 'first_response' ? 'frt' : 'resolve'
+  return (
+    `(SELECT tenant_id, ticket_id, s_created AS created_at, ${at} AS measured_at, ` +
+    `s_channel AS channel, s_${who}_agent AS agent, s_${who}_team AS team, s_product AS product, ` +
+    `s_region AS region, s_segment AS segment, s_reopens AS reopens, s_escalations AS escalations, ` +
+    `s_complaint AS complaint, s_agent_messages AS agent_messages ` +
+    `FROM (${ticketStateSql(ch)}) WHERE ${measured === 'resolve' ? RESOLVED : 's_first_response IS NOT NULL'})`
+  )
+}
+
+const durationsRow = z.object({
+  n: num,
+  sum: num,
+  median: num.nullable(),
+  p90: num.nullable(),
+})
+export type Durations = z.output<typeof durationsRow>
+
+export type DurationMetric = 'frt' | 'resolution_time' | 'complaint_resolution_time'
+
+/**
+ * Per-ticket durations in seconds, summarised by ClickHouse (count, sum, and type-7 median and
+ * p90: quantileExactInclusive), for tickets whose measured moment falls in the window:
+ * FRT = first_response − created (by first response, agent and team of the first response);
+ * resolution = last resolve − created (by last resolve of a resolved ticket, agent and team of
+ * that resolve); complaint resolution = the same over tickets flagged complaint or escalated.
+ * A ticket without its created event, or measured before it, has no duration.
+ */
+export async function queryTicketDurations(
+  ch: ClickHouse,
+  spec: WindowSpec & { metric: DurationMetric },
+): Promise<Keyed<Durations>[]> {
+  const seconds = `dateDiff('millisecond', created_at, measured_at) / 1000`
+  const onlyComplaints =
+    spec.metric === 'complaint_resolution_time' ? ' AND (complaint = 1 OR escalations > 0)' : ''
+  return aggregate(
+    ch,
+    `ticket_durations_${spec.metric}`,
+    {
+      table: perTicket(ch, spec.metric === 'frt' ? 'first_response' : 'resolve'),
+      time: 'assumeNotNull(measured_at)',
+      columns: {
+        n: 'count()',
+        sum: `sum(${seconds})`,
+        median: `if(count() = 0, NULL, quantileExactInclusive(0.5)(${seconds}))`,
+        p90: `if(count() = 0, NULL, quantileExactInclusive(0.9)(${seconds}))`,
+      },
+    },
+    spec,
+    durationsRow,
+    {
+      dimensions: TICKET_DIMENSIONS,
+      extraWhere: `created_at IS NOT NULL AND measured_at >= created_at${onlyComplaints}`,
+    },
+  )
+}
+
+const fcrRow = z.object({ n: num, first_contact: num })
+
+/**
+ * Tickets resolved in the window (by last resolve; agent of that resolve) and those resolved
+ * with exactly one agent message and never reopened.
+ */
+export async function queryFcr(
+  ch: ClickHouse,
+  spec: WindowSpec,
+): Promise<Keyed<z.output<typeof fcrRow>>[]> {
+  return aggregate(
+    ch,
+    'ticket_fcr',
+    {
+      table: perTicket(ch, 'resolve'),
+      time: 'assumeNotNull(measured_at)',
+      columns: { n: 'count()', first_contact: 'countIf(agent_messages = 1 AND reopens = 0)' },
+    },
+    spec,
+    fcrRow,
+    { dimensions: TICKET_DIMENSIONS },
+  )
+}
+
+const waitRow = z.object({ n: num, wait_sum: num })
+
+/** Queue wait sum and the number of events that reported one (customers served). */
+export async function queryQueueWait(
+  ch: ClickHouse,
+  spec: WindowSpec,
+): Promise<Keyed<z.output<typeof waitRow>>[]> {
+  const granularity = chooseGranularity(spec, ['1d', '1h'])
+  return aggregate(
+    ch,
+    `queue_wait_${granularity}`,
+    {
+      table: ch.table(RAW_TABLE.tickets),
+      time: timeAt(granularity),
+      columns: { n: 'count(queue_wait_seconds)', wait_sum: 'sum(queue_wait_seconds)' },
+    },
+    spec,
+    waitRow,
+    { dimensions: TICKET_DIMENSIONS },
+  )
+}
+
+/** `ticket.created` events per channel (or per the chosen key) — the ticket half of channel mix. */
+export async function queryTicketsCreated(
+  ch: ClickHouse,
+  spec: WindowSpec,
+): Promise<Keyed<z.output<typeof countRow>>[]> {
+  const granularity = chooseGranularity(spec, ['1d', '1h'])
+  return aggregate(
+    ch,
+    `tickets_created_${granularity}`,
+    { table: ch.table(RAW_TABLE.tickets), time: timeAt(granularity), columns: { n: 'count()' } },
+    spec,
+    countRow,
+    { dimensions: TICKET_DIMENSIONS, extraWhere: "type = 'ticket.created'" },
+  )
+}
