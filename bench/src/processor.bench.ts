@@ -97,7 +97,7 @@ try {
   // time, and polling it would slow the processor down.
   const inserted = async () =>
     Number(
-      /cxpulse_processor_rows_inserted_total\{table="survey_responses"\} (\d+)/.exec(
+      /cxpulse_processor_rows_inserted_total\{table="survey_events_v2"\} (\d+)/.exec(
         await processor.metricsText(),
       )?.[1] ?? 0,
     )
