@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { z } from 'zod'
 import { RAW_TABLE, createClickHouse, queryRows, runMigrations } from '@cxpulse/clickhouse'
-import { TOPIC_SPECS, topicNames } from '@cxpulse/contracts'
+import { TOPIC_SPECS, enrichEvent, parseEvent, topicNames } from '@cxpulse/contracts'
 import { createKafka, ensureTopics } from '@cxpulse/kafka'
 import { createLogger } from '@cxpulse/logger'
 import { createProcessor } from '@cxpulse/processor'
@@ -23,16 +23,14 @@ try {
   const topic = topicNames(prefix).surveys
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
   await producer.connect()
-  const receivedAt = new Date().toISOString()
+  const receivedAt = new Date()
   let bytes = 0
   for (let i = 0; i < N; i += 5000) {
     const messages = Array.from({ length: Math.min(5000, N - i) }, (_, j) => {
-      const e = {
-        ...surveyEvent(i + j),
-        tenant_id: 'bench',
-        received_at: receivedAt,
-        schema_version: 1,
-      }
+      // What ingest writes: the parsed event (defaults filled in) plus tenant and receipt time.
+      const parsed = parseEvent(surveyEvent(i + j))
+      if (!parsed.ok) throw new Error(`bench event invalid: ${JSON.stringify(parsed.errors)}`)
+      const e = enrichEvent(parsed.event, { tenantId: 'bench', receivedAt })
       const value = JSON.stringify(e)
       bytes += value.length
       return { key: `bench:${e.customer_id}`, value }

@@ -81,9 +81,15 @@ export function TOPIC_SPECS(
     topic: names[k],
     numPartitions: TOPIC_PARTITIONS[k],
     ...(options.replicationFactor ? { replicationFactor: options.replicationFactor } : {}),
-    // Dead letters are kept long enough for someone to look at them after a holiday.
+    // Dead letters are kept long enough for someone to look at them after a holiday, and may
+    // be larger than the record they describe (the raw value as base64, plus the errors).
     ...(k === 'deadLetter'
-      ? { configEntries: [{ name: 'retention.ms', value: String(30 * DAY_MS) }] }
+      ? {
+          configEntries: [
+            { name: 'retention.ms', value: String(30 * DAY_MS) },
+            { name: 'max.message.bytes', value: String(8 * 2 ** 20) },
+          ],
+        }
       : {}),
   }))
 }

@@ -66,6 +66,26 @@ const MEMBERSHIP_ERRORS = new Set([
   'NOT_COORDINATOR_FOR_GROUP',
 ])
 
+/** Bytes of dead letters per produce request, well under the broker's default 1 MiB batch limit. */
+const DEAD_LETTER_SEND_BYTES = 256 * 1024
+
+function chunkByBytes<T extends { value: string }>(items: readonly T[], max: number): T[][] {
+  const out: T[][] = []
+  let current: T[] = []
+  let bytes = 0
+  for (const item of items) {
+    if (current.length > 0 && bytes + item.value.length > max) {
+      out.push(current)
+      current = []
+      bytes = 0
+    }
+    current.push(item)
+    bytes += item.value.length
+  }
+  if (current.length > 0) out.push(current)
+  return out
+}
+
 function without(events: readonly GuardedEvent[], refused: readonly { item: GuardedEvent }[]) {
   const out = new Set(refused.map((r) => r.item))
   return events.filter((e) => !out.has(e))
@@ -317,17 +337,18 @@ async function startProcessor(
       if (replay) await repairReplay(payload, tp, table, written, token, min, max)
     }
     if (prepared.deadLetters.length > 0) {
-      // Acknowledged by all in-sync replicas before the offset can be committed.
-      await untilDone('dead-letter', payload, () =>
-        producer.send({
-          topic: topics.deadLetter,
-          acks: -1,
-          messages: prepared.deadLetters.map((d) => ({
-            key: `${d.topic}:${d.partition}:${d.offset}${d.index === undefined ? '' : `:${d.index}`}`,
-            value: JSON.stringify(d),
-          })),
-        }),
-      )
+      // Acknowledged by all in-sync replicas before the offset can be committed, in sends of
+      // at most DEAD_LETTER_SEND_BYTES: a broker refuses a record batch over its size limit,
+      // and a batch of a whole partition's refusals (a bad producer) would be refused for good.
+      const messages = prepared.deadLetters.map((d) => ({
+        key: `${d.topic}:${d.partition}:${d.offset}${d.index === undefined ? '' : `:${d.index}`}`,
+        value: JSON.stringify(d),
+      }))
+      for (const part of chunkByBytes(messages, DEAD_LETTER_SEND_BYTES)) {
+        await untilDone('dead-letter', payload, () =>
+          producer.send({ topic: topics.deadLetter, acks: -1, messages: part }),
+        )
+      }
       for (const d of prepared.deadLetters) metrics.deadLettered.inc({ reason: d.reason })
     }
     await untilDone('progress after', payload, () =>
