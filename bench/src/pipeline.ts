@@ -37,7 +37,13 @@ export async function startAllInOne(brokers: string): Promise<AllInOne> {
     ]),
     {
       cwd: ROOT,
-      env: { ...process.env, KAFKA_BROKERS: brokers, LOG_LEVEL: 'error' },
+      // A single local broker: one replica (the default for KAFKA_BROKERS is 3, 2 in sync).
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: brokers,
+        KAFKA_REPLICATION_FACTOR: '1',
+        LOG_LEVEL: 'error',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )

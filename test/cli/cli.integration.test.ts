@@ -173,6 +173,8 @@ describe('the cxpulse CLI against a running pipeline', () => {
       env: {
         ...process.env,
         KAFKA_BROKERS: testEnvironment().kafka.brokers.join(','),
+        // The suite's broker is a single node (the production default is 3 replicas, 2 in sync).
+        KAFKA_REPLICATION_FACTOR: '1',
         TOPIC_PREFIX: prefix,
         INGEST_HOST: '127.0.0.1',
         INGEST_PORT: String(port),

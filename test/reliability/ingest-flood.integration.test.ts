@@ -61,6 +61,8 @@ describe('reliability: ingest flooded beyond its capacity', () => {
       env: {
         ...process.env,
         KAFKA_BROKERS: brokers.join(','),
+        // The suite's broker is a single node (the production default is 3 replicas, 2 in sync).
+        KAFKA_REPLICATION_FACTOR: '1',
         TOPIC_PREFIX: prefix,
         INGEST_HOST: '127.0.0.1',
         INGEST_PORT: '0',

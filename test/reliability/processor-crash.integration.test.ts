@@ -147,6 +147,7 @@ describe('processor crash safety', () => {
     const r = rng(SEED + 1)
     const env = {
       KAFKA_BROKERS: brokers.join(','),
+      KAFKA_REPLICATION_FACTOR: '1',
       CLICKHOUSE_DATA_DIR: dataDir,
       CLICKHOUSE_DATABASE: database,
       PROCESSOR_TOPIC_PREFIX: prefix,

@@ -1,7 +1,14 @@
 import { join, resolve } from 'node:path'
 import type { z } from 'zod'
 import { createClickHouse, runMigrations, type ClickHouse } from '@cxpulse/clickhouse'
-import { clickhouseEnv, kafkaEnv, logEnv, parseEnv } from '@cxpulse/config'
+import {
+  clickhouseEnv,
+  kafkaEnv,
+  kafkaTopicReplication,
+  logEnv,
+  parseEnv,
+  type TopicReplication,
+} from '@cxpulse/config'
 import { startLocalKafka, stopLocalKafka, type LocalKafka } from '@cxpulse/local-kafka'
 
 export const runtimeEnv = kafkaEnv.extend(clickhouseEnv.shape).extend(logEnv.shape)
@@ -10,6 +17,8 @@ export type RuntimeEnv = z.output<typeof runtimeEnv>
 export interface Infrastructure {
   brokers: string[]
   kafkaSource: 'KAFKA_BROKERS' | 'local broker'
+  /** 1/1 on the local broker, else KAFKA_REPLICATION_FACTOR / KAFKA_MIN_INSYNC_REPLICAS or 3/2. */
+  topicReplication: TopicReplication
   clickhouse: ClickHouse
   localKafka?: LocalKafka
   stop(): Promise<void>
@@ -25,6 +34,7 @@ export async function startInfrastructure(options: {
   progress: (message: string) => void
 }): Promise<Infrastructure> {
   const env = parseEnv(runtimeEnv, options.env)
+  const topicReplication = kafkaTopicReplication(env, { localBroker: !env.KAFKA_BROKERS })
   const dataDir = resolve(options.dataDir)
   let localKafka: LocalKafka | undefined
   let brokers = env.KAFKA_BROKERS
@@ -61,6 +71,7 @@ export async function startInfrastructure(options: {
   return {
     brokers,
     kafkaSource: localKafka ? 'local broker' : 'KAFKA_BROKERS',
+    topicReplication,
     clickhouse,
     ...(localKafka ? { localKafka } : {}),
     stop: async () => {

@@ -1,6 +1,7 @@
 import { createAlerter, type AlerterHandle } from '@cxpulse/alerter'
 import type { KeyStore } from '@cxpulse/auth'
 import type { ClickHouse } from '@cxpulse/clickhouse'
+import type { TopicReplication } from '@cxpulse/config'
 import { DEFAULT_EVENT_TIME_POLICY, type EventTimePolicy } from '@cxpulse/contracts'
 import { createKafka } from '@cxpulse/kafka'
 import type { Logger } from '@cxpulse/logger'
@@ -16,6 +17,8 @@ import { startIngestThread } from './ingest-thread.ts'
 
 export interface PipelineOptions {
   brokers: string[]
+  /** Replication of the topics the services create; absent: one replica (a single broker). */
+  topicReplication?: TopicReplication
   clickhouse: ClickHouse
   keys: KeyStore
   logger: Logger
@@ -69,6 +72,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       {
         brokers: o.brokers,
         clientId: 'cxpulse-processor',
+        ...(o.topicReplication ? { topicReplication: o.topicReplication } : {}),
         clickhouse: { database: o.clickhouse.database, dataDir: '' },
         logLevel: o.logger.level,
         topicPrefix,
@@ -95,6 +99,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       ratePerSec: o.ingestRatePerSec ?? DEFAULT_INGEST_CONFIG.ratePerSec,
       rateBurst: Math.max(DEFAULT_INGEST_CONFIG.rateBurst, (o.ingestRatePerSec ?? 0) * 5),
       kafka: { brokers: o.brokers, clientId: 'cxpulse-ingest' },
+      ...(o.topicReplication ? { topicReplication: o.topicReplication } : {}),
       logLevel: o.logger.level,
     }
     const ingest = o.ingestThread
@@ -124,6 +129,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         : await createAlerter(
             {
               brokers: o.brokers,
+              ...(o.topicReplication ? { topicReplication: o.topicReplication } : {}),
               clickhouse: { database: o.clickhouse.database, dataDir: '' },
               logLevel: o.logger.level,
               topicPrefix,

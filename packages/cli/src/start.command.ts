@@ -80,6 +80,7 @@ export async function runStart(flags: z.output<typeof startFlags>): Promise<numb
   try {
     pipeline = await startPipeline({
       brokers: infra.brokers,
+      topicReplication: infra.topicReplication,
       clickhouse: infra.clickhouse,
       keys: keys.store,
       ingestThread: { keysFile: keys.file },
@@ -107,7 +108,7 @@ cxpulse is running (started in ${seconds} s)
   API key (tenant "demo"): ${keys.key}
   ingest:  POST ${pipeline.ingest.url}/v1/events
   query:   GET  ${pipeline.query.url}/v1/metrics/csat?from=…&to=…
-  kafka:   ${infra.brokers.join(',')} (${infra.kafkaSource}); ClickHouse: ${infra.clickhouse.mode}
+  kafka:   ${infra.brokers.join(',')} (${infra.kafkaSource}), topics with ${infra.topicReplication.replicationFactor} replica(s), min.insync.replicas ${infra.topicReplication.minInsyncReplicas}; ClickHouse: ${infra.clickhouse.mode}
 Press Ctrl-C to stop.`)
 
   const abort = new AbortController()

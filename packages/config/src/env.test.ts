@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { ConfigError, envBoolean, parseEnv } from './env.ts'
-import { clickhouseEnv, kafkaEnv } from './fragments.ts'
+import { clickhouseEnv, kafkaEnv, kafkaTopicReplication } from './fragments.ts'
 
 describe('parseEnv', () => {
   const schema = z.object({
@@ -51,5 +51,54 @@ describe('empty variables', () => {
   it('treats VAR= as unset, so defaults and optional fallbacks apply', () => {
     expect(parseEnv(kafkaEnv, { KAFKA_BROKERS: '' }).KAFKA_BROKERS).toBeUndefined()
     expect(() => parseEnv(kafkaEnv, { KAFKA_BROKERS: ',' })).toThrow(/KAFKA_BROKERS/)
+  })
+})
+
+describe('topic replication', () => {
+  const replication = (env: Record<string, string>, localBroker = false) =>
+    kafkaTopicReplication(parseEnv(kafkaEnv, env), { localBroker })
+
+  it('defaults to 3 replicas, 2 in sync, for a cluster and 1/1 for the local broker', () => {
+    expect(replication({ KAFKA_BROKERS: 'a:1' })).toEqual({
+      replicationFactor: 3,
+      minInsyncReplicas: 2,
+    })
+    expect(replication({}, true)).toEqual({ replicationFactor: 1, minInsyncReplicas: 1 })
+  })
+
+  it('takes the variables, deriving an unset min.insync.replicas from the replication factor', () => {
+    expect(replication({ KAFKA_REPLICATION_FACTOR: '2' })).toEqual({
+      replicationFactor: 2,
+      minInsyncReplicas: 1,
+    })
+    expect(replication({ KAFKA_REPLICATION_FACTOR: '5', KAFKA_MIN_INSYNC_REPLICAS: '3' })).toEqual({
+      replicationFactor: 5,
+      minInsyncReplicas: 3,
+    })
+    // Explicit values win over the local broker's defaults (and fail there when too high).
+    expect(replication({ KAFKA_REPLICATION_FACTOR: '3' }, true)).toEqual({
+      replicationFactor: 3,
+      minInsyncReplicas: 2,
+    })
+  })
+
+  it('names the variable when the values cannot work', () => {
+    expect(() => replication({ KAFKA_REPLICATION_FACTOR: '0' })).toThrow(/KAFKA_REPLICATION_FACTOR/)
+    expect(() => replication({ KAFKA_MIN_INSYNC_REPLICAS: 'two' })).toThrow(
+      /KAFKA_MIN_INSYNC_REPLICAS/,
+    )
+    let error: unknown
+    try {
+      replication({ KAFKA_REPLICATION_FACTOR: '2', KAFKA_MIN_INSYNC_REPLICAS: '3' })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).problems).toEqual([
+      {
+        variable: 'KAFKA_MIN_INSYNC_REPLICAS',
+        message: '3 is more than the replication factor 2: no write could ever be acknowledged',
+      },
+    ])
   })
 })

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { envList } from './env.ts'
+import { ConfigError, envList } from './env.ts'
 
 /** Environment shared by every process that talks to Kafka. Unset brokers means "start the local broker". */
 export const kafkaEnv = z.object({
@@ -7,8 +7,42 @@ export const kafkaEnv = z.object({
     .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1))
     .optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('cxpulse'),
+  /** Replicas of each cxpulse topic created; unset: see kafkaTopicReplication. */
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).optional(),
+  /** min.insync.replicas of each cxpulse topic created; unset: see kafkaTopicReplication. */
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).max(32).optional(),
 })
 export type KafkaEnv = z.output<typeof kafkaEnv>
+
+/** How cxpulse's topics are replicated when it creates them (existing topics are left alone). */
+export interface TopicReplication {
+  replicationFactor: number
+  minInsyncReplicas: number
+}
+
+/**
+ * The replication the environment names. Unset, a cluster named by KAFKA_BROKERS gets 3
+ * replicas with min.insync.replicas 2 (with acks=-1 a write then survives one broker's loss
+ * and the topic stays writable while one broker is down); the single local broker that
+ * `cxpulse start` runs when KAFKA_BROKERS is unset gets 1 and 1. An unset
+ * min.insync.replicas is 2 from 3 replicas up, else 1.
+ */
+export function kafkaTopicReplication(
+  env: Pick<KafkaEnv, 'KAFKA_REPLICATION_FACTOR' | 'KAFKA_MIN_INSYNC_REPLICAS'>,
+  options: { localBroker: boolean },
+): TopicReplication {
+  const replicationFactor = env.KAFKA_REPLICATION_FACTOR ?? (options.localBroker ? 1 : 3)
+  const minInsyncReplicas = env.KAFKA_MIN_INSYNC_REPLICAS ?? (replicationFactor >= 3 ? 2 : 1)
+  if (minInsyncReplicas > replicationFactor) {
+    throw new ConfigError([
+      {
+        variable: 'KAFKA_MIN_INSYNC_REPLICAS',
+        message: `${minInsyncReplicas} is more than the replication factor ${replicationFactor}${env.KAFKA_REPLICATION_FACTOR === undefined ? ' (the default; set KAFKA_REPLICATION_FACTOR)' : ''}: no write could ever be acknowledged`,
+      },
+    ])
+  }
+  return { replicationFactor, minInsyncReplicas }
+}
 
 /** Unset CLICKHOUSE_URL means the embedded engine in CLICKHOUSE_DATA_DIR. */
 export const clickhouseEnv = z.object({

@@ -56,6 +56,28 @@ describe('topics', () => {
       ['x.alerts.v1', 1],
     ])
     expectTypeOf<ContractTopicSpec>().toExtend<TopicSpec>()
+    // Without options: the broker's min.insync.replicas, and RF 1 from ensureTopics.
+    expect(specs.map((s) => s.replicationFactor)).toEqual(Array(6).fill(undefined))
+    expect(specs.map((s) => s.configEntries?.map((c) => c.name) ?? [])).toEqual([
+      [],
+      [],
+      [],
+      [],
+      ['retention.ms'],
+      [],
+    ])
+  })
+
+  it('carries the replication factor and min.insync.replicas to every topic', () => {
+    const specs = TOPIC_SPECS('x', { replicationFactor: 3, minInsyncReplicas: 2 })
+    expect(specs.every((s) => s.replicationFactor === 3)).toBe(true)
+    for (const s of specs) {
+      expect(s.configEntries).toContainEqual({ name: 'min.insync.replicas', value: '2' })
+    }
+    expect(specs.find((s) => s.topic === 'x.dead-letter.v1')?.configEntries).toEqual([
+      { name: 'min.insync.replicas', value: '2' },
+      { name: 'retention.ms', value: String(30 * 86_400_000) },
+    ])
   })
 
   it('keys by tenant and customer, ticket events by tenant and ticket', () => {

@@ -71,27 +71,37 @@ export interface ContractTopicSpec {
 
 const DAY_MS = 24 * 3600_000
 
-/** Every topic cxpulse uses, ready for `ensureTopics`. */
+/**
+ * Every topic cxpulse uses, ready for `ensureTopics`. `minInsyncReplicas` becomes the topic's
+ * `min.insync.replicas`: with the producers' acks=-1 a write is acknowledged only once that
+ * many replicas have it, and refused (ingest answers 503) while fewer are in sync.
+ */
 export function TOPIC_SPECS(
   prefix: string = DEFAULT_TOPIC_PREFIX,
-  options: { replicationFactor?: number } = {},
+  options: { replicationFactor?: number; minInsyncReplicas?: number } = {},
 ): ContractTopicSpec[] {
   const names = topicNames(prefix)
-  return (Object.keys(names) as (keyof TopicNames)[]).map((k) => ({
-    topic: names[k],
-    numPartitions: TOPIC_PARTITIONS[k],
-    ...(options.replicationFactor ? { replicationFactor: options.replicationFactor } : {}),
-    // Dead letters are kept long enough for someone to look at them after a holiday, and may
-    // be larger than the record they describe (the raw value as base64, plus the errors).
-    ...(k === 'deadLetter'
-      ? {
-          configEntries: [
+  return (Object.keys(names) as (keyof TopicNames)[]).map((k) => {
+    const configEntries = [
+      ...(options.minInsyncReplicas
+        ? [{ name: 'min.insync.replicas', value: String(options.minInsyncReplicas) }]
+        : []),
+      // Dead letters are kept long enough for someone to look at them after a holiday, and may
+      // be larger than the record they describe (the raw value as base64, plus the errors).
+      ...(k === 'deadLetter'
+        ? [
             { name: 'retention.ms', value: String(30 * DAY_MS) },
             { name: 'max.message.bytes', value: String(8 * 2 ** 20) },
-          ],
-        }
-      : {}),
-  }))
+          ]
+        : []),
+    ]
+    return {
+      topic: names[k],
+      numPartitions: TOPIC_PARTITIONS[k],
+      ...(options.replicationFactor ? { replicationFactor: options.replicationFactor } : {}),
+      ...(configEntries.length > 0 ? { configEntries } : {}),
+    }
+  })
 }
 
 /**

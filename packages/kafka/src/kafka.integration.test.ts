@@ -1,3 +1,4 @@
+import { ConfigResourceTypes } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createTestTopics, testKafka, uniqueName, waitFor } from '@cxpulse/test-support'
 import { ensureTopics } from './kafka.ts'
@@ -22,6 +23,39 @@ describe('kafka wiring against the real broker', () => {
     await admin.disconnect()
     expect(meta.topics[0]?.partitions).toHaveLength(3)
   })
+
+  it('creates topics with the asked min.insync.replicas, and names the broker count when RF is too high', async () => {
+    const topic = uniqueName('isr')
+    await ensureTopics(kafka, [
+      {
+        topic,
+        numPartitions: 1,
+        replicationFactor: 1,
+        configEntries: [{ name: 'min.insync.replicas', value: '1' }],
+      },
+    ])
+    const admin = kafka.admin()
+    await admin.connect()
+    try {
+      const described = await admin.describeConfigs({
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+        includeSynonyms: false,
+      })
+      const entry = described.resources[0]?.configEntries.find(
+        (e) => e.configName === 'min.insync.replicas',
+      )
+      expect([entry?.configValue, entry?.isDefault]).toEqual(['1', false])
+    } finally {
+      await admin.disconnect()
+    }
+    // The suite's broker is a single node: three replicas cannot be placed.
+    const tooMany = uniqueName('rf3')
+    await expect(
+      ensureTopics(kafka, [{ topic: tooMany, numPartitions: 1, replicationFactor: 3 }]),
+    ).rejects.toThrow(
+      `Cannot create ${tooMany} with replication factor 3: the cluster has 1 live broker.`,
+    )
+  }, 60_000)
 
   it('delivers every produced message to a consumer group, keyed messages in order', async () => {
     const [topic] = await createTestTopics(kafka, ['roundtrip'], 3)

@@ -2,6 +2,7 @@ import {
   Kafka,
   Partitioners,
   logLevel,
+  type Admin,
   type ITopicConfig,
   type Producer,
   type RetryOptions,
@@ -93,7 +94,9 @@ async function createMissingTopics(kafka: Kafka, topics: readonly TopicSpec[]): 
         })
       } catch (error) {
         // Another process may have created the same topic between list and create.
-        if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error
+        if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') {
+          throw (await replicationProblem(admin, missing)) ?? error
+        }
       }
       await admin.fetchTopicMetadata({ topics: missing.map((t) => t.topic) })
     }
@@ -101,6 +104,28 @@ async function createMissingTopics(kafka: Kafka, topics: readonly TopicSpec[]): 
   } finally {
     await admin.disconnect()
   }
+}
+
+/**
+ * Kafka refuses a replication factor above the number of live brokers with a terse
+ * INVALID_REPLICATION_FACTOR; say which topics, how many brokers there are and what to change.
+ */
+async function replicationProblem(
+  admin: Admin,
+  topics: readonly TopicSpec[],
+): Promise<Error | undefined> {
+  const wanted = Math.max(...topics.map((t) => t.replicationFactor ?? 1))
+  if (wanted <= 1) return undefined
+  const live = await admin.describeCluster().then(
+    (c) => c.brokers.length,
+    () => undefined,
+  )
+  if (live === undefined || live >= wanted) return undefined
+  return new Error(
+    `Cannot create ${topics.map((t) => t.topic).join(', ')} with replication factor ${wanted}: ` +
+      `the cluster has ${live} live broker${live === 1 ? '' : 's'}. Start the missing brokers, or ` +
+      `lower KAFKA_REPLICATION_FACTOR and KAFKA_MIN_INSYNC_REPLICAS (1 and 1 for a single broker).`,
+  )
 }
 
 /**

@@ -1,21 +1,27 @@
-import { spawn, spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { existsSync, openSync, closeSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer, connect } from 'node:net'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
+import {
+  INFRA_DIR,
+  LocalKafkaError,
+  formatStorage,
+  freePort,
+  isAlive,
+  newClusterId,
+  portAnswers,
+  requireTool,
+  spawnKafka,
+  stopPid,
+  waitUntilStarted,
+} from './node.ts'
 
 /** Kept in step with infra/kafka/pom.xml. */
 export const KAFKA_VERSION = '4.1.2'
 
-const INFRA_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../infra/kafka')
-
-export class LocalKafkaError extends Error {
-  override name = 'LocalKafkaError'
-}
+export { LocalKafkaError }
 
 export interface LocalKafkaOptions {
   /** Broker data, config, pid file and log. Reused across starts unless `fresh`. */
@@ -54,17 +60,7 @@ function cacheRoot(): string {
   return join(base, `kafka-${KAFKA_VERSION}`)
 }
 
-function requireTool(cmd: string, args: string[], hint: string): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' })
-  if (r.error || r.status !== 0) {
-    throw new LocalKafkaError(
-      `${cmd} was not found or does not run (${r.error?.message ?? `exit ${r.status}`}). ${hint}`,
-    )
-  }
-  return `${r.stdout}${r.stderr}`
-}
-
-function checkJava(): void {
+export function checkJava(): void {
   const out = requireTool(
     'java',
     ['-version'],
@@ -111,53 +107,6 @@ export async function ensureKafkaJars(onProgress?: (m: string) => void): Promise
   return libs
 }
 
-/** 16 random bytes in base64url, as Kafka's own tool makes; never starting with '-', which the
- * storage tool's argument parser would read as an option. */
-function newClusterId(): string {
-  for (;;) {
-    const id = randomBytes(16).toString('base64url')
-    if (!id.startsWith('-')) return id
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer()
-    server.unref()
-    server.on('error', fail)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => ok(port))
-    })
-  })
-}
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((ok) => {
-    const socket = connect({ host: '127.0.0.1', port })
-    socket.setTimeout(500)
-    socket.once('connect', () => {
-      socket.destroy()
-      ok(true)
-    })
-    socket.once('error', () => ok(false))
-    socket.once('timeout', () => {
-      socket.destroy()
-      ok(false)
-    })
-  })
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 const stateFile = (dataDir: string) => join(dataDir, 'broker.json')
 
 async function readState(dataDir: string): Promise<BrokerState | undefined> {
@@ -192,14 +141,6 @@ function serverProperties(logDir: string, port: number, controllerPort: number):
   ].join('\n')
 }
 
-async function tail(file: string, lines = 30): Promise<string> {
-  try {
-    return (await readFile(file, 'utf8')).split('\n').slice(-lines).join('\n')
-  } catch {
-    return '(no log)'
-  }
-}
-
 /**
  * Starts a single-node KRaft broker on 127.0.0.1 as a detached child process and waits until
  * it accepts connections. The broker outlives this process until `stop()` (or the script's
@@ -212,6 +153,11 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   const libs = await ensureKafkaJars(progress)
   const classpath = `${libs}/*`
 
+  if (!options.fresh && existsSync(join(dataDir, 'cluster.json'))) {
+    throw new LocalKafkaError(
+      `${dataDir} holds a Kafka cluster (cluster.json); start it with --brokers, or use --fresh or another data dir for a single broker`,
+    )
+  }
   const previous = await readState(dataDir)
   if (previous && isAlive(previous.pid) && !options.fresh) {
     throw new LocalKafkaError(
@@ -233,46 +179,12 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
 
   if (!formatted) {
     progress(`formatting Kafka storage in ${logDir}`)
-    const r = spawnSync(
-      'java',
-      [
-        '-cp',
-        classpath,
-        'kafka.tools.StorageTool',
-        'format',
-        '--standalone',
-        `--cluster-id=${clusterId}`,
-        '-c',
-        propsFile,
-      ],
-      { encoding: 'utf8' },
-    )
-    if (r.status !== 0)
-      throw new LocalKafkaError(`Formatting Kafka storage failed:\n${r.stdout}${r.stderr}`)
+    await formatStorage(classpath, propsFile, clusterId, ['--standalone'])
   }
 
   const logFile = join(dataDir, 'broker.log')
-  const out = openSync(logFile, 'a')
-  const heap = `${options.heapMb ?? 512}m`
-  const child = spawn(
-    'java',
-    [
-      `-Xms${heap}`,
-      `-Xmx${heap}`,
-      '-XX:+UseG1GC',
-      '-XX:TieredStopAtLevel=1',
-      `-Dlog4j2.configurationFile=${join(INFRA_DIR, 'log4j2.properties')}`,
-      '-cp',
-      classpath,
-      'kafka.Kafka',
-      propsFile,
-    ],
-    { detached: true, stdio: ['ignore', out, out] },
-  )
-  closeSync(out)
-  child.unref()
-  const pid = child.pid
-  if (pid === undefined) throw new LocalKafkaError('Could not spawn java for the Kafka broker')
+  const spawned = spawnKafka(classpath, propsFile, logFile, options.heapMb ?? 512)
+  const pid = spawned.pid
 
   const state: BrokerState = {
     pid,
@@ -286,23 +198,10 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   await writeFile(stateFile(dataDir), JSON.stringify(state, null, 2))
 
   progress(`starting Kafka broker on ${state.brokers} (pid ${pid}, log ${logFile})`)
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000)
-  for (;;) {
-    if (!isAlive(pid)) {
-      throw new LocalKafkaError(
-        `The Kafka broker exited during start-up. Last lines of ${logFile}:\n${await tail(logFile)}`,
-      )
-    }
-    const started = (await tail(logFile, 200)).includes('Kafka Server started')
-    if (started && (await portAnswers(port))) break
-    if (Date.now() > deadline) {
-      await stopPid(pid)
-      throw new LocalKafkaError(
-        `The Kafka broker was not ready within ${options.readyTimeoutMs ?? 60_000} ms. Last lines of ${logFile}:\n${await tail(logFile)}`,
-      )
-    }
-    await new Promise((r) => setTimeout(r, 200))
-  }
+  await waitUntilStarted(
+    { ...spawned, port, logFile, name: 'The Kafka broker' },
+    options.readyTimeoutMs ?? 60_000,
+  )
 
   let stopped = false
   return {
@@ -313,24 +212,6 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
       stopped = true
       await stopPid(pid)
     },
-  }
-}
-
-async function stopPid(pid: number, graceMs = 15_000): Promise<void> {
-  if (!isAlive(pid)) return
-  try {
-    process.kill(pid, 'SIGTERM')
-  } catch {
-    return
-  }
-  const deadline = Date.now() + graceMs
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
-  if (isAlive(pid)) {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch {
-      /* already gone */
-    }
   }
 }
 

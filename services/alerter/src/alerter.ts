@@ -398,7 +398,9 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
   async function start(): Promise<AlerterHandle> {
     await ensureTopics(
       kafka,
-      TOPIC_SPECS(config.topicPrefix).filter((t) => t.topic === alertsTopic),
+      TOPIC_SPECS(config.topicPrefix, config.topicReplication).filter(
+        (t) => t.topic === alertsTopic,
+      ),
     )
     producer = createIdempotentProducer(kafka)
     await producer.connect()

@@ -1,6 +1,13 @@
 import { z } from 'zod'
 import type { ClickHouseConfig } from '@cxpulse/clickhouse'
-import { clickhouseEnv, kafkaEnv, logEnv, parseEnv } from '@cxpulse/config'
+import {
+  clickhouseEnv,
+  kafkaEnv,
+  kafkaTopicReplication,
+  logEnv,
+  parseEnv,
+  type TopicReplication,
+} from '@cxpulse/config'
 import { DEFAULT_TOPIC_PREFIX } from '@cxpulse/contracts'
 
 const int = (min: number, max: number, def: number) =>
@@ -44,6 +51,8 @@ export const alerterEnv = kafkaEnv
 
 export interface AlerterConfig {
   brokers: string[]
+  /** Replication of the alerts topic if the alerter creates it; absent: one replica. */
+  topicReplication?: TopicReplication
   clickhouse: ClickHouseConfig
   logLevel: string
   topicPrefix: string
@@ -63,6 +72,7 @@ export function loadAlerterConfig(env: Record<string, string | undefined> = proc
   const e = parseEnv(alerterEnv, env)
   const config: AlerterConfig = {
     brokers: e.KAFKA_BROKERS ?? ['127.0.0.1:9092'],
+    topicReplication: kafkaTopicReplication(e, { localBroker: !e.KAFKA_BROKERS }),
     clickhouse: {
       url: e.CLICKHOUSE_URL,
       username: e.CLICKHOUSE_USER,

@@ -16,8 +16,28 @@ describe('ingest config', () => {
       maxFutureMs: 300000,
       apiKeys: { file: '/etc/cxpulse/keys.json' },
       kafka: { brokers: ['k:9092'], clientId: 'cxpulse-ingest' },
+      // A cluster named by KAFKA_BROKERS: three replicas, two in sync for a write.
+      topicReplication: { replicationFactor: 3, minInsyncReplicas: 2 },
     })
     expect(c.keyRatePerSec).toBeUndefined()
+  })
+
+  it('takes the topic replication from the environment and refuses an impossible one', () => {
+    const base = { KAFKA_BROKERS: 'k:9092', INGEST_API_KEYS_FILE: '/k.json' }
+    expect(loadIngestConfig({ ...base, KAFKA_REPLICATION_FACTOR: '1' }).topicReplication).toEqual({
+      replicationFactor: 1,
+      minInsyncReplicas: 1,
+    })
+    expect(
+      loadIngestConfig({ ...base, KAFKA_REPLICATION_FACTOR: '5', KAFKA_MIN_INSYNC_REPLICAS: '3' })
+        .topicReplication,
+    ).toEqual({ replicationFactor: 5, minInsyncReplicas: 3 })
+    expect(() => loadIngestConfig({ ...base, KAFKA_MIN_INSYNC_REPLICAS: '4' })).toThrow(
+      /KAFKA_MIN_INSYNC_REPLICAS: 4 is more than the replication factor 3/,
+    )
+    expect(() => loadIngestConfig({ ...base, KAFKA_REPLICATION_FACTOR: '0' })).toThrow(
+      /KAFKA_REPLICATION_FACTOR/,
+    )
   })
 
   it('sets a per-key rate limit only when asked', () => {

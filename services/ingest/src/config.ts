@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { ConfigError, kafkaEnv, logEnv, parseEnv } from '@cxpulse/config'
+import {
+  ConfigError,
+  kafkaEnv,
+  kafkaTopicReplication,
+  logEnv,
+  parseEnv,
+  type TopicReplication,
+} from '@cxpulse/config'
 
 const int = (min: number, max: number, dflt: number) =>
   z.coerce.number().int().min(min).max(max).default(dflt)
@@ -56,6 +63,8 @@ export interface IngestConfig {
   createTopics: boolean
   shutdownTimeoutMs: number
   kafka: { brokers: string[]; clientId: string }
+  /** Replication of the topics ingest creates; absent: one replica, the broker's min ISR. */
+  topicReplication?: TopicReplication
   logLevel: string
 }
 
@@ -125,6 +134,7 @@ export function loadIngestConfig(
     createTopics: e.INGEST_CREATE_TOPICS,
     shutdownTimeoutMs: e.INGEST_SHUTDOWN_TIMEOUT_MS,
     kafka: { brokers: e.KAFKA_BROKERS, clientId: `${e.KAFKA_CLIENT_ID}-ingest` },
+    topicReplication: kafkaTopicReplication(e, { localBroker: false }),
     logLevel: e.LOG_LEVEL,
   }
 }

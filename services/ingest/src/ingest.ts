@@ -49,7 +49,9 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}) {
 
   async function start(): Promise<IngestHandle> {
     const keys = deps.keys ?? (await loadKeyStore(config.apiKeys))
-    if (config.createTopics) await ensureTopics(kafka, TOPIC_SPECS(config.topicPrefix))
+    if (config.createTopics) {
+      await ensureTopics(kafka, TOPIC_SPECS(config.topicPrefix, config.topicReplication))
+    }
     await producer.connect()
     const admin: Admin = kafka.admin()
     await admin.connect()

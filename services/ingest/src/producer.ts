@@ -18,7 +18,9 @@ export class ProduceError extends Error {
  * the caller gets `false` and answers 503 instead of queueing without limit.
  */
 export class BoundedProducer {
-  private readonly producer: Producer
+  private producer: Producer
+  /** Set by a failed sendBatch: the next one starts from a new producer id (see flushQueue). */
+  private resetBeforeNextSend = false
   private bytes = 0
   private batches = 0
   private idle: (() => void)[] = []
@@ -29,14 +31,28 @@ export class BoundedProducer {
   lastFailureAt = 0
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly limits: { maxBytes: number; maxBatches: number; timeoutMs: number },
     private readonly metrics: IngestMetrics,
   ) {
-    // Idempotence needs acks=-1 and one in-flight request per broker in kafkajs; the broker then
-    // drops a retried batch it already wrote, so producer retries never duplicate.
-    this.producer = createIdempotentProducer(kafka, {
-      retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
+    this.producer = this.newProducer()
+  }
+
+  /**
+   * Idempotence needs acks=-1 and one in-flight request per broker in kafkajs; the broker then
+   * drops a retried batch it already wrote, so producer retries never duplicate. The retries
+   * span about the produce timeout: a broker that died without a controlled shutdown still
+   * leads its partitions until the controller fences it (broker.session.timeout.ms, 9 s by
+   * default), and retrying through that gap answers 202 instead of 503 while the other
+   * replicas are in sync.
+   */
+  private newProducer(): Producer {
+    return createIdempotentProducer(this.kafka, {
+      retry: {
+        initialRetryTime: 100,
+        maxRetryTime: 1_000,
+        retries: Math.max(5, Math.ceil(this.limits.timeoutMs / 1_000)),
+      },
     })
   }
 
@@ -126,6 +142,7 @@ export class BoundedProducer {
           }
         }
         try {
+          if (this.resetBeforeNextSend) await this.resetProducer()
           await this.producer.sendBatch({
             topicMessages: [...merged].map(([topic, messages]) => ({ topic, messages })),
             acks: -1,
@@ -133,12 +150,32 @@ export class BoundedProducer {
           })
           for (const item of batch) item.done()
         } catch (error) {
+          this.resetBeforeNextSend = true
           for (const item of batch) item.done(error ?? new Error('produce failed'))
         }
       }
     } finally {
       this.flushing = false
     }
+  }
+
+  /**
+   * After a failed sendBatch kafkajs rolls its sequence numbers back, but the leader may have
+   * appended part of the batch (a timeout or NOT_ENOUGH_REPLICAS_AFTER_APPEND while in-sync
+   * replicas dropped below min.insync.replicas). The next batch would then reuse those
+   * numbers: refused with OUT_OF_ORDER_SEQUENCE_NUMBER forever after (seen on the three-broker
+   * cluster once two brokers were back), or, with the same count, taken by the broker for a
+   * retry of what it has and dropped.
+   * A new producer gets a new producer id and starts its sequences at 0; what the failed batch
+   * did write is a duplicate the processor drops by event_id when the client resends it.
+   */
+  private async resetProducer() {
+    const old = this.producer
+    this.producer = this.newProducer()
+    await old.disconnect().catch(() => undefined)
+    // Throws while no broker can hand out a producer id; the next send tries again.
+    await this.producer.connect()
+    this.resetBeforeNextSend = false
   }
 
   /** Resolves when nothing is in flight, or at the deadline, whichever comes first. */

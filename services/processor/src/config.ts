@@ -5,9 +5,11 @@ import {
   eventTimeEnv,
   eventTimePolicyFromEnv,
   kafkaEnv,
+  kafkaTopicReplication,
   logEnv,
   parseEnv,
   retiredEnv,
+  type TopicReplication,
 } from '@cxpulse/config'
 import { DEFAULT_TOPIC_PREFIX, type EventTimePolicy } from '@cxpulse/contracts'
 
@@ -51,6 +53,8 @@ export type ProcessorEnv = z.output<typeof processorEnv>
 export interface ProcessorConfig {
   brokers: string[]
   clientId: string
+  /** Replication of the topics the processor creates; absent: one replica, the broker's min ISR. */
+  topicReplication?: TopicReplication
   clickhouse: ClickHouseConfig
   logLevel: string
   topicPrefix: string
@@ -86,6 +90,7 @@ export function loadProcessorConfig(
   return {
     brokers: e.KAFKA_BROKERS ?? [],
     clientId: `${e.KAFKA_CLIENT_ID}-processor`,
+    topicReplication: kafkaTopicReplication(e, { localBroker: false }),
     clickhouse: {
       url: e.CLICKHOUSE_URL,
       username: e.CLICKHOUSE_USER,

@@ -121,7 +121,9 @@ async function startProcessor(
 
   await ensureTopics(
     kafka,
-    TOPIC_SPECS(config.topicPrefix).filter((t) => t.topic !== topics.alerts),
+    TOPIC_SPECS(config.topicPrefix, config.topicReplication).filter(
+      (t) => t.topic !== topics.alerts,
+    ),
   )
 
   const heartbeatMs = Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3))
