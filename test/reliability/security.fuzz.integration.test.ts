@@ -90,6 +90,15 @@ describe('security: fuzzed ingest bodies', () => {
         score: 2,
         orientation: 'effort',
       } as CxEventInput)
+    if (nps && !bases.has('survey.sent'))
+      bases.set('survey.sent', {
+        event_id: randomUUID(),
+        type: 'survey.sent',
+        occurred_at: nps['occurred_at'],
+        customer_id: nps['customer_id'],
+        survey_id: 'fuzz-survey',
+        kind: 'nps',
+      } as CxEventInput)
     expect(new Set([...bases.values()].map((e) => e.type))).toEqual(new Set(EVENT_TYPES))
     const baseList = [...bases.values()] as unknown as Record<string, unknown>[]
 

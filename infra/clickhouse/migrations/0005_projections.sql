@@ -31,10 +31,12 @@ CREATE TABLE IF NOT EXISTS {{db}}.survey_events_v2 (
   customer_id String,
   kind LowCardinality(String),
   score Int32,
-  scale_min Int32,
-  scale_max Int32,
+  -- The contract's defaults (survey.schema.ts), for a producer that omits them: ingest fills
+  -- them, but the processor leaves the rest of the parsing to the engine.
+  scale_min Int32 DEFAULT if(kind = 'nps', 0, 1),
+  scale_max Int32 DEFAULT multiIf(kind = 'csat', 5, kind = 'nps', 10, kind = 'ces', 7, 0),
   positive_min Nullable(Int32),
-  orientation LowCardinality(String),
+  orientation LowCardinality(String) DEFAULT if(kind = 'ces', 'agreement', ''),
   survey_id String,
   ticket_id String,
   comment String,

@@ -13,6 +13,7 @@ import {
 import {
   TOPIC_SPECS,
   buildDeadLetter,
+  parseEnrichedEvent,
   topicNames,
   type DeadLetter,
   type Domain,
@@ -329,7 +330,7 @@ async function startProcessor(
             tp,
             message,
             'schema',
-            errors,
+            contractErrors(item.line) ?? errors,
             multi ? { index: item.index, value: item.line } : undefined,
           ),
         )
@@ -588,4 +589,15 @@ async function listen(
     server.listen(config.port, config.host, () => resolve())
   })
   return server
+}
+
+/**
+ * What the event contract says is wrong with a line the engine refused, in the words ingest
+ * would have used ("score 9 is outside its scale 1–5"); undefined when the contract accepts it
+ * and only the engine's own message explains the refusal. Only refused lines get here, so the
+ * full parse costs nothing on the hot path.
+ */
+function contractErrors(line: string): FieldError[] | undefined {
+  const parsed = parseEnrichedEvent(line)
+  return parsed.ok ? undefined : parsed.errors
 }
