@@ -27,9 +27,29 @@ import {
  */
 const DAY = 86_400_000
 const HOUR = 3_600_000
-const TODAY = Math.floor(Date.now() / DAY) * DAY
-const FROM = TODAY - 31 * DAY
-const TO = TODAY - DAY
+// Placed by the calendar, so every check has data whatever the date and time of day: the data
+// ends at the start of this calendar month and begins a week before the previous month, so the
+// churn check's whole month (the previous one) has customers active on its first day.
+const NOW = new Date()
+const MONTH_START = Date.UTC(NOW.getUTCFullYear(), NOW.getUTCMonth() - 1, 1)
+const TO = Date.UTC(NOW.getUTCFullYear(), NOW.getUTCMonth(), 1)
+const FROM = MONTH_START - 7 * DAY
+
+/** The UTC instant of midnight in `timeZone` on the calendar day that starts at `utcDay`. */
+function midnightIn(timeZone: string, utcDay: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+  }).formatToParts(utcDay)
+  const n = (type: string) => Number(parts.find((p) => p.type === type)!.value)
+  const offset = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute')) - utcDay
+  return utcDay - offset
+}
 const TENANTS = ['acme', 'globex'] as const
 
 type Ev = CxEventInput & { tenant: string }
@@ -198,9 +218,9 @@ describe('end to end: ingest → Kafka → processor → ClickHouse → query AP
   })
 
   it('a daily series in Europe/Berlin and a breakdown by agent match bucket by bucket', async () => {
-    // Berlin midnights: 23:00 UTC in winter.
-    const start = TODAY - 15 * DAY - HOUR
-    const end = start + 7 * DAY
+    // Berlin midnights (23:00 UTC in winter, 22:00 in summer; a week may cross a DST change).
+    const start = midnightIn('Europe/Berlin', FROM + 15 * DAY)
+    const end = midnightIn('Europe/Berlin', FROM + 22 * DAY)
     const series =
       (
         await api('acme', 'csat', {
@@ -213,7 +233,8 @@ describe('end to end: ingest → Kafka → processor → ClickHouse → query AP
     expect(series).toHaveLength(7)
     for (const p of series) {
       const at = Date.parse(p.at)
-      check(p, expectCsat(events, { tenant: 'acme', from: at, to: at + DAY }))
+      const next = midnightIn('Europe/Berlin', Math.floor(at / DAY) * DAY + 2 * DAY)
+      check(p, expectCsat(events, { tenant: 'acme', from: at, to: next }))
     }
     const groups =
       (
@@ -367,9 +388,8 @@ describe('end to end: ingest → Kafka → processor → ClickHouse → query AP
       expect(frtApi.components?.['p90']).toBe(round4(frtDay['p90'] ?? null))
 
       // The calendar month of the newest data, whole.
-      const last = new Date(TO - 1)
-      const monthStart = Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), 1)
-      const nextMonth = Date.UTC(last.getUTCFullYear(), last.getUTCMonth() + 1, 1)
+      const monthStart = MONTH_START
+      const nextMonth = TO
       const churn = await view(
         'bi_churn_monthly_v1',
         'SELECT active_at_start AS s, churned, churn_pct, crr_pct FROM {view} ' +

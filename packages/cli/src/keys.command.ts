@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
 import { z } from 'zod'
-import { SCOPES, apiKeyListSchema, generateApiKey, type ApiKeyEntry } from '@cxpulse/auth'
+import { SCOPES, generateApiKey } from '@cxpulse/auth'
+import { loadKeyFile, saveKeyFile } from './key-file.ts'
 
 export const keysHelp = `Usage: cxpulse keys <create|list|rotate|revoke> [options]
 
@@ -54,30 +52,9 @@ export const keysFlags = z.object({
 const newKeyId = (tenant: string) =>
   `${tenant}-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 13).replace('T', '-')}-${randomBytes(2).toString('hex')}`
 
-async function load(file: string): Promise<ApiKeyEntry[]> {
-  if (!existsSync(file)) return []
-  return apiKeyListSchema.parse(JSON.parse(await readFile(file, 'utf8')))
-}
-
-/**
- * Writes the list to a temporary file next to it and renames it over the old one, so a service
- * starting at that moment reads the old list or the new one, never half a file.
- */
-async function save(file: string, entries: ApiKeyEntry[]): Promise<void> {
-  const checked = apiKeyListSchema.parse(entries)
-  await mkdir(dirname(resolve(file)), { recursive: true })
-  const tmp = `${file}.${process.pid}.tmp`
-  try {
-    await writeFile(tmp, `${JSON.stringify(checked, null, 2)}\n`, { mode: 0o600 })
-    await rename(tmp, file)
-  } finally {
-    await rm(tmp, { force: true })
-  }
-}
-
 export async function runKeys(flags: z.output<typeof keysFlags>): Promise<number> {
   const [action] = flags._
-  const entries = await load(flags.file)
+  const entries = await loadKeyFile(flags.file)
   const fail = (message: string) => {
     console.error(`cxpulse keys ${action}: ${message}`)
     return 2
@@ -109,7 +86,7 @@ export async function runKeys(flags: z.output<typeof keysFlags>): Promise<number
       if (entries.some((e) => e.id === id)) return fail(`a key with id ${id} exists`)
       const { key, hash } = generateApiKey()
       const scopes = flags.scopes ?? existing[0]?.scopes ?? ['ingest', 'query']
-      await save(flags.file, [...entries, { id, tenant_id: flags.tenant, hash, scopes }])
+      await saveKeyFile(flags.file, [...entries, { id, tenant_id: flags.tenant, hash, scopes }])
       console.log(`created key ${id} for tenant ${flags.tenant} (${scopes.join(', ')}):\n${key}`)
       console.error('Store it now: it is not kept and cannot be shown again.')
       if (action === 'rotate') {
@@ -120,7 +97,7 @@ export async function runKeys(flags: z.output<typeof keysFlags>): Promise<number
     case 'revoke': {
       if (!flags.id) return fail('give --id (see "cxpulse keys list")')
       if (!entries.some((e) => e.id === flags.id)) return fail(`no key with id ${flags.id}`)
-      await save(
+      await saveKeyFile(
         flags.file,
         entries.filter((e) => e.id !== flags.id),
       )

@@ -62,8 +62,30 @@ async function main(argv: string[]): Promise<number> {
   return command.run(flags.data)
 }
 
+// A reader that went away (`cxpulse dlq --json | head`) is not an error of ours: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(process.exitCode ?? 0)
+  })
+}
+
+/**
+ * Exits once stdout and stderr are written out: process.exit right after a large write to a
+ * pipe cut the output at the pipe's buffer (64 KiB).
+ */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code
+  let pending = 2
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.write('', () => {
+      if (--pending === 0) process.exit(code)
+    })
+  }
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (error: unknown) => {
     const known =
       error instanceof ConfigError ||
@@ -73,6 +95,6 @@ main(process.argv.slice(2)).then(
     console.error(
       `cxpulse: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}`,
     )
-    process.exit(1)
+    exitWhenFlushed(1)
   },
 )
