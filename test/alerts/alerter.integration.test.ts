@@ -154,6 +154,10 @@ describe('alerter: a simulated incident', () => {
     const { ruleId } = await rule('acme')
     const clock = { t: DROP - 30 * MIN }
     const a = await started(clock)
+    // No unauthenticated trigger over HTTP: the schedule (and the in-process handle) evaluates.
+    expect((await fetch(`http://127.0.0.1:${a.port}/evaluate`, { method: 'POST' })).status).toBe(
+      404,
+    )
 
     // Independent check of when the drop became significant: chat's current hour against its
     // previous day, with the Bonferroni bound α/4 that Holm's first step uses.

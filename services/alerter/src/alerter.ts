@@ -26,7 +26,7 @@ import {
   type SurveySums,
 } from '@cxpulse/clickhouse'
 import { TOPIC_SPECS, deterministicUuid, topicNames } from '@cxpulse/contracts'
-import { HttpError, sendJson, sendText, startHttpServer } from '@cxpulse/http'
+import { sendJson, sendText, startHttpServer } from '@cxpulse/http'
 import { createIdempotentProducer, createKafka, ensureTopics } from '@cxpulse/kafka'
 import { createLogger, type Logger } from '@cxpulse/logger'
 import type { Kafka, Producer } from 'kafkajs'
@@ -419,12 +419,6 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
           const ok = !stopped && (await ch.client.ping()).success
           sendText(res, ok ? 200 : 503, ok ? 'ready\n' : 'not ready\n')
           return { route: path, status: ok ? 200 : 503 }
-        }
-        if (path === '/evaluate') {
-          if (req.method !== 'POST')
-            throw new HttpError(405, 'method_not_allowed', 'use POST', undefined, { allow: 'POST' })
-          sendJson(res, 200, await evaluate())
-          return { route: path, status: 200 }
         }
         sendJson(res, 404, { error: 'not_found', message: 'no such route' })
         return { route: 'other', status: 404 }

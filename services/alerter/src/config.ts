@@ -44,7 +44,7 @@ export const alerterEnv = kafkaEnv
     ALERTER_WEBHOOK_ATTEMPTS: int(1, 20, 5),
     ALERTER_WEBHOOK_TIMEOUT_MS: int(100, 60_000, 5_000),
     ALERTER_HOST: z.string().min(1).default('0.0.0.0'),
-    /** /healthz, /readyz, /metrics and POST /evaluate (on demand). */
+    /** /healthz and /readyz. */
     ALERTER_PORT: int(0, 65535, 8083),
     ALERTER_INSTANCE_ID: z.string().min(1).max(200).optional(),
   })
