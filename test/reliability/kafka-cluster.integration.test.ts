@@ -5,7 +5,7 @@ import { ConfigResourceTypes } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { generateApiKey } from '@cxpulse/auth'
-import { queryRows } from '@cxpulse/clickhouse'
+import { RAW_TABLE, queryRows } from '@cxpulse/clickhouse'
 import { topicNames } from '@cxpulse/contracts'
 import { createKafka } from '@cxpulse/kafka'
 import { startLocalKafkaCluster } from '@cxpulse/local-kafka'
@@ -30,7 +30,7 @@ import { capturingLogger } from './security.support.ts'
  * 503 (with Retry-After) must appear only while no in-sync quorum exists, and the raw table
  * must hold every accepted event_id exactly once.
  */
-const RAW_TABLE = 'survey_responses' // the raw table the ledger reads; one place to rename it
+const SURVEY_TABLE = RAW_TABLE.surveys // the raw table the ledger reads
 const REPLICATION = { replicationFactor: 3, minInsyncReplicas: 2 }
 const BATCH = 100
 const PACE_MS = 200
@@ -312,7 +312,7 @@ describe('reliability: three-broker Kafka cluster (RF 3, min.insync.replicas 2)'
       (
         await queryRows(ch, {
           name: 'kafka_cluster_ledger_ids',
-          sql: `SELECT toString(event_id) AS event_id FROM ${ch.table(RAW_TABLE)} WHERE tenant_id = {tenant:String}`,
+          sql: `SELECT toString(event_id) AS event_id FROM ${ch.table(SURVEY_TABLE)} WHERE tenant_id = {tenant:String}`,
           params: { tenant: 'acme' },
           row: idRow,
         })
@@ -412,7 +412,7 @@ describe('reliability: three-broker Kafka cluster (RF 3, min.insync.replicas 2)'
       category: 'fault',
       fault:
         'Three-node Kafka cluster (RF 3, min.insync.replicas 2): a broker SIGKILLed under load and restarted, a partition leader stopped during a processor batch, two of three brokers stopped',
-      injection: `a real 3-node KRaft cluster (combined broker + controller nodes, static quorum) while the SDK sent ${BATCH} CSAT responses every ${PACE_MS} ms: node ${killed} (leader of surveys/0) SIGKILLed, ${UNDER_LOAD} more events, restarted; node ${leader} (leader of surveys/${inBatch.partition}, ${inBatch.lag} messages uncommitted by the processor) stopped, restarted; nodes ${first} and ${second} stopped until ingest had answered 10 × 503, restarted; ledger on ${RAW_TABLE}.event_id and the query API's n`,
+      injection: `a real 3-node KRaft cluster (combined broker + controller nodes, static quorum) while the SDK sent ${BATCH} CSAT responses every ${PACE_MS} ms: node ${killed} (leader of surveys/0) SIGKILLed, ${UNDER_LOAD} more events, restarted; node ${leader} (leader of surveys/${inBatch.partition}, ${inBatch.lag} messages uncommitted by the processor) stopped, restarted; nodes ${first} and ${second} stopped until ingest had answered 10 × 503, restarted; ledger on ${SURVEY_TABLE}.event_id and the query API's n`,
       trials: 1,
       produced: produced.size,
       counted: ledger.counted - ledger.unexpected.length,

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs tests with the process clock set to another instant (libfaketime; Debian: apt-get install
+# faketime), to show that no test depends on the date or the time of day:
+#   bash scripts/test-at.sh 2027-01-01T00:03:00Z test/e2e test/dashboard
+#   bash scripts/test-at.sh 2027-02-28T23:58:00Z test/e2e test/dashboard
+# The clock is shifted by a fixed offset (not restarted per process), so the broker, the engine
+# and every child process agree on the time, and it keeps running: a run at 23:58 crosses
+# midnight while it works.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+at="${1:?usage: scripts/test-at.sh <ISO instant, e.g. 2027-01-01T00:03:00Z> [vitest args…]}"
+shift
+command -v faketime >/dev/null || { echo "test-at: faketime is required (apt-get install faketime)" >&2; exit 1; }
+target="$(date -u -d "$at" +%s)" || { echo "test-at: not a date: $at" >&2; exit 2; }
+offset=$((target - $(date -u +%s)))
+echo "test-at: clock set to $(date -u -d "@$target" +%Y-%m-%dT%H:%M:%SZ) (offset ${offset} s)"
+export DONT_FAKE_MONOTONIC=1
+sign=+; [ "$offset" -lt 0 ] && sign=""
+exec faketime -f "${sign}${offset}" node_modules/.bin/vitest run "$@"
