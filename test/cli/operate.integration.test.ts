@@ -184,6 +184,63 @@ describe('cxpulse import, dlq and simulate', () => {
     expect(badMap.err).toMatch(/--map score=stars: the file has no column "stars"/)
   }, 120_000)
 
+  it('import loads a customer base signed up two years ago; its churn this week is the SPEC value', async () => {
+    const DAY = 86_400_000
+    const now = Date.now()
+    const at = (ms: number) => new Date(ms).toISOString()
+    // 500 customers signed up 700–760 days ago (older than any late horizon); 25 churn
+    // two days ago: churn over the last seven days = 25 / 500 = 5 % (SPEC: 25 of 500 → 5 %).
+    const base = join(dir, 'crm-customers.csv')
+    await writeFile(
+      base,
+      [
+        'customer,signed_up_at',
+        ...Array.from({ length: 500 }, (_, i) => `base-${i},${at(now - (700 + (i % 60)) * DAY)}`),
+      ].join('\n'),
+    )
+    const churns = join(dir, 'crm-churns.csv')
+    await writeFile(
+      churns,
+      [
+        'customer_id,occurred_at',
+        ...Array.from({ length: 25 }, (_, i) => `base-${i * 20},${at(now - 2 * DAY + i * 60_000)}`),
+      ].join('\n'),
+    )
+    const load = (...args: string[]) =>
+      cli('import', '--url', pipeline.ingest.url, '--source', 'crm', ...args)
+    const signed = await load(
+      '--type',
+      'customer.signed_up',
+      '--map',
+      'customer_id=customer,occurred_at=signed_up_at',
+      base,
+    )
+    expect(signed.code, signed.out + signed.err).toBe(0)
+    expect(signed.out).toMatch(/^accepted 500, rejected 0$/m)
+    const churned = await load('--type', 'customer.churned', churns)
+    expect(churned.out).toMatch(/^accepted 25, rejected 0$/m)
+    // A re-run of the base changes nothing.
+    expect(
+      (
+        await load(
+          '--type',
+          'customer.signed_up',
+          '--map',
+          'customer_id=customer,occurred_at=signed_up_at',
+          base,
+        )
+      ).out,
+    ).toMatch(/^accepted 500, rejected 0$/m)
+    await drained()
+
+    const qs = new URLSearchParams({ from: at(now - 7 * DAY), to: at(now) })
+    const res = await fetch(`${pipeline.query.url}/v1/metrics/churn_rate?${qs}`, {
+      headers: { authorization: `Bearer ${key.key}` },
+    })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ value: 5, n: 500 })
+  }, 120_000)
+
   it('dlq counts dead letters by reason, shows where they came from, and replays once', async () => {
     const producer = createIdempotentProducer(kafka)
     await producer.connect()
@@ -332,7 +389,7 @@ describe('cxpulse import, dlq and simulate', () => {
         name: 'simulated',
         sql: `SELECT (SELECT uniqExact(event_id) FROM ${ch.table(RAW_TABLE.surveys)} WHERE tenant_id = {tenant:String} AND customer_id LIKE 'cust-%')
                + (SELECT uniqExact(event_id) FROM ${ch.table(RAW_TABLE.tickets)} WHERE tenant_id = {tenant:String})
-               + (SELECT uniqExact(event_id) FROM ${ch.table(RAW_TABLE.customers)} WHERE tenant_id = {tenant:String})
+               + (SELECT uniqExact(event_id) FROM ${ch.table(RAW_TABLE.customers)} WHERE tenant_id = {tenant:String} AND customer_id LIKE 'cust-%')
                + (SELECT uniqExact(event_id) FROM ${ch.table(RAW_TABLE.qa)} WHERE tenant_id = {tenant:String}) AS n`,
         params: { tenant },
         row: z.object({ n: z.coerce.number() }),

@@ -69,6 +69,7 @@ describe('cxpulse import mapping', () => {
       map: [
         'score=rating,occurred_at=date,customer_id=cust,dimensions.channel=channel,comment=note',
       ],
+      'max-age-days': '90',
     }),
     'legacy.csv',
   )
@@ -122,6 +123,82 @@ describe('cxpulse import mapping', () => {
         },
       ],
     })
+  })
+
+  it('has no age limit of its own by default: history of any age goes to ingest', () => {
+    const p = planImport(
+      ['when', 'who', 'stars'],
+      flags({ map: ['occurred_at=when,customer_id=who,score=stars'], kind: 'csat' }),
+      'x.csv',
+    )
+    expect(mapRow(p, ['2020-01-01', 'c', '4'], now)).toMatchObject({ ok: true })
+  })
+
+  it('loads a customer base, purchases and ticket history (--type, or a type column)', () => {
+    const base = planImport(
+      ['customer', 'since'],
+      flags({ map: ['customer_id=customer,occurred_at=since'], type: 'customer.signed_up' }),
+      'crm.csv',
+    )
+    expect(mapRow(base, ['c-1', '2024-11-02'], now)).toMatchObject({
+      ok: true,
+      event: {
+        type: 'customer.signed_up',
+        customer_id: 'c-1',
+        occurred_at: '2024-11-02T00:00:00.000Z',
+      },
+    })
+
+    const purchases = planImport(
+      ['order', 'customer_id', 'occurred_at', 'amount', 'currency', 'gross_margin'],
+      flags({ map: ['id=order'], type: 'customer.purchase' }),
+      'shop.csv',
+    )
+    expect(
+      mapRow(purchases, ['o1', 'c-1', '2025-01-05', '49.90', 'eur', '0.4'], now),
+    ).toMatchObject({
+      ok: true,
+      event: { type: 'customer.purchase', amount: '49.90', currency: 'EUR', gross_margin: 0.4 },
+    })
+    expect(
+      mapRow(purchases, ['o2', 'c-1', '2025-01-05', '49.90', 'eur', 'forty'], now),
+    ).toMatchObject({
+      ok: false,
+      errors: [
+        { path: 'gross_margin (column "gross_margin")', message: '"forty" is not a number' },
+      ],
+    })
+
+    const tickets = planImport(
+      ['type', 'customer_id', 'occurred_at', 'ticket_id', 'complaint', 'dimensions.agent'],
+      flags({}),
+      'helpdesk.csv',
+    )
+    expect(
+      mapRow(tickets, ['ticket.created', 'c-1', '2025-02-01 09:00', 't-1', 'yes', ''], now),
+    ).toMatchObject({
+      ok: true,
+      event: { type: 'ticket.created', ticket_id: 't-1', complaint: true },
+    })
+    expect(
+      mapRow(tickets, ['ticket.first_response', 'c-1', '2025-02-01 09:04', 't-1', '', 'ana'], now),
+    ).toMatchObject({ ok: true, event: { dimensions: { agent: 'ana' } } })
+    expect(
+      mapRow(tickets, ['ticket.closed', 'c-1', '2025-02-01', 't-1', '', ''], now),
+    ).toMatchObject({ ok: false, reason: 'schema', errors: [{ path: 'type (column "type")' }] })
+    expect(
+      mapRow(tickets, ['ticket.created', 'c-1', '2025-02-01', 't-1', 'maybe', ''], now),
+    ).toMatchObject({
+      ok: false,
+      errors: [{ path: 'complaint (column "complaint")', message: '"maybe" is not true or false' }],
+    })
+    // A survey column only matters when the rows are surveys.
+    expect(() =>
+      planImport(['customer_id', 'occurred_at'], flags({ type: 'customer.churned' }), 'x.csv'),
+    ).not.toThrow()
+    expect(() => planImport(['customer_id', 'occurred_at'], flags({}), 'x.csv')).toThrow(
+      /nothing gives score/,
+    )
   })
 
   it('applies --scale and --kind to every row', () => {

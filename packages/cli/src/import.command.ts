@@ -4,6 +4,7 @@ import { z } from 'zod'
 import {
   DEFAULT_SCALES,
   DIMENSION_KEYS,
+  EVENT_TYPES,
   deterministicUuid,
   parseEvent,
   type CxEventInput,
@@ -14,39 +15,46 @@ import { parseCsv } from './records.ts'
 
 export const importHelp = `Usage: cxpulse import [options] FILE
 
-Imports historical survey responses from a CSV export (a header row, then one response per
-row) through the ingest API. Each row becomes one survey.response event; rows that cannot be
-read or mapped are reported by line and never stop the others. Ends with "accepted N,
-rejected M"; exits 1 when anything was rejected.
+Imports history from a CSV export (a header row, then one event per row) through the ingest
+API: survey responses, a customer base (sign-ups, churns, reactivations, referrals),
+purchases, or ticket history. Each row becomes one event; rows that cannot be read or mapped
+are reported by line and never stop the others. Ends with "accepted N, rejected M"; exits 1
+when anything was rejected.
 
-Column mapping (--map FIELD=COLUMN, comma-separated or repeated; a column named exactly like
-a field is used without one):
-  occurred_at    when the response was given (required): RFC 3339, 2024-03-01,
-                 "2024-03-01 14:05[:09]" (UTC when no offset), or Unix seconds/milliseconds
-  customer_id    who answered (required)
-  score          the answer, an integer on the scale (required)
-  id             the source's response id: the row key for idempotency (recommended)
-  kind           csat, nps or ces per row (or --kind for all rows)
-  comment, survey_id, ticket_id, scale_min, scale_max, positive_min, orientation
-  dimensions.K   K one of ${DIMENSION_KEYS.join(', ')} (or K alone: channel=COLUMN)
+The event type of a row: its type column (--map type=COLUMN), else --type (default
+survey.response). Column mapping (--map FIELD=COLUMN, comma-separated or repeated; a column
+named exactly like a field is used without one; an empty cell is an absent field):
+  every type     occurred_at (required): RFC 3339, 2024-03-01, "2024-03-01 14:05[:09]" (UTC
+                 when no offset), or Unix seconds/milliseconds; customer_id (required);
+                 id: the source's row id, the key for idempotency (recommended);
+                 dimensions.K, K one of ${DIMENSION_KEYS.join(', ')} (or K alone: channel=COLUMN)
+  survey.response  score (required), kind (csat, nps or ces; or --kind), comment, survey_id,
+                 ticket_id, scale_min, scale_max, positive_min, orientation
+  survey.sent    survey_id (required), kind
+  customer.signed_up / churned / reactivated: nothing more; customer.referred:
+                 referred_customer_id
+  customer.purchase  currency (required), amount ("49.90") or amount_minor (4990),
+                 gross_margin (0–1)
+  ticket.created / first_response / agent_replied / customer_replied / resolved / reopened /
+  escalated      ticket_id (required), complaint (true/false), queue_wait_seconds
 
 Re-running is safe: every event_id is a name-based UUID (SHA-256, version nibble 5) of
 "cxpulse-import", the --source name and the row key: the mapped id column's value, or else
 the row's whole content (every column, by header name). The same row therefore always gets
-the same event_id and the processor counts it once (it skips an event_id it counted within
-PROCESSOR_DEDUP_WINDOW_HOURS, default 7 days). Without an id column two identical rows are
-one response; they are reported as duplicates and sent once.
+the same event_id and the processor counts it once, at any age. Without an id column two
+identical rows are one event; they are reported as duplicates and sent once.
 
 Options:
   --map F=C[,F=C…]     column mapping, see above (repeatable)
-  --kind K             csat, nps or ces for every row without a kind column
-  --scale LO-HI        the scale of every row without scale columns, e.g. 1-5, 0-10, 1-7
-                       (default per kind: csat 1-5, nps 0-10, ces 1-7)
+  --type T             the event type of every row without a type column
+                       (default survey.response)
+  --kind K             csat, nps or ces for every survey row without a kind column
+  --scale LO-HI        the scale of every survey row without scale columns, e.g. 1-5, 0-10,
+                       1-7 (default per kind: csat 1-5, nps 0-10, ces 1-7)
   --source NAME        the system the file came from, part of every event_id
                        (default: the file name without extension); keep it across re-runs
-  --max-age-days N     reject rows older than this locally (default 90, the processor's
-                       PROCESSOR_LATE_HORIZON_HOURS; older events would be dead-lettered
-                       as too_late); 0 turns the check off
+  --max-age-days N     reject rows older than this locally (default 0: off; ingest refuses
+                       what the pipeline's event-time policy refuses, row by row)
   --url URL            ingest base URL (default http://127.0.0.1:8080)
   --key KEY            API key with the ingest scope (default: $CXPULSE_API_KEY)
   --batch-size N       events per request (default 500)
@@ -57,6 +65,7 @@ Options:
 
 export const importOptions = {
   map: { type: 'string', multiple: true },
+  type: { type: 'string' },
   kind: { type: 'string' },
   scale: { type: 'string' },
   source: { type: 'string' },
@@ -72,9 +81,10 @@ export const importOptions = {
 const KINDS = ['csat', 'nps', 'ces'] as const
 type Kind = (typeof KINDS)[number]
 
-/** Fields a column may be mapped to. */
+/** Fields a column may be mapped to (which apply to which type: the help text). */
 export const IMPORT_FIELDS = [
   'id',
+  'type',
   'occurred_at',
   'customer_id',
   'score',
@@ -86,6 +96,13 @@ export const IMPORT_FIELDS = [
   'scale_max',
   'positive_min',
   'orientation',
+  'referred_customer_id',
+  'currency',
+  'amount',
+  'amount_minor',
+  'gross_margin',
+  'complaint',
+  'queue_wait_seconds',
   ...DIMENSION_KEYS.map((k) => `dimensions.${k}` as const),
 ] as const
 export type ImportField = (typeof IMPORT_FIELDS)[number]
@@ -129,6 +146,9 @@ export const importFlags = z.object({
         return z.NEVER
       }
     }),
+  type: z
+    .enum(EVENT_TYPES, { message: `expected one of ${EVENT_TYPES.join(', ')}` })
+    .default('survey.response'),
   kind: z.enum(KINDS, { message: 'expected csat, nps or ces' }).optional(),
   scale: z
     .string()
@@ -139,7 +159,7 @@ export const importFlags = z.object({
     .string()
     .regex(/^[A-Za-z0-9._:/@-]{1,128}$/, 'must be 1-128 of [A-Za-z0-9._:/@-]')
     .optional(),
-  'max-age-days': z.coerce.number().min(0).max(36_500).default(90),
+  'max-age-days': z.coerce.number().min(0).max(36_500).default(0),
   url: z.url().default('http://127.0.0.1:8080'),
   key: z.string().min(1).optional(),
   'batch-size': z.coerce.number().int().min(1).max(10_000).default(500),
@@ -176,6 +196,8 @@ export interface ImportPlan {
   /** Field → column index in the header. */
   columns: Map<ImportField, number>
   header: string[]
+  /** The type of every row without a type column. */
+  type: (typeof EVENT_TYPES)[number]
   kind: Kind | undefined
   scale: [number, number] | undefined
   maxAgeMs: number
@@ -203,19 +225,24 @@ export function planImport(header: string[], flags: ImportFlags, file: string): 
       columns.set(column as ImportField, i)
     }
   })
-  const missing = (['occurred_at', 'customer_id', 'score'] as const).filter((f) => !columns.has(f))
+  // With a type column each row says what it is and the contract checks its fields; with one
+  // type for every row, what that type needs is checked here, once, against the header.
+  const surveys = !columns.has('type') && flags.type === 'survey.response'
+  const required = ['occurred_at', 'customer_id', ...(surveys ? ['score' as const] : [])] as const
+  const missing = required.filter((f) => !columns.has(f))
   if (missing.length > 0) {
     throw new Error(
       `--map: nothing gives ${missing.join(', ')}; e.g. --map ${missing.map((f) => `${f}=COLUMN`).join(',')} (columns: ${header.join(', ')})`,
     )
   }
-  if (!columns.has('kind') && !flags.kind) {
+  if (surveys && !columns.has('kind') && !flags.kind) {
     throw new Error('--kind: give the survey kind (csat, nps or ces) or --map kind=COLUMN')
   }
   return {
     source: flags.source ?? basename(file, extname(file)),
     columns,
     header,
+    type: flags.type,
     kind: flags.kind,
     scale: flags.scale,
     maxAgeMs: flags['max-age-days'] * 86_400_000,
@@ -237,7 +264,22 @@ export function importEventId(
   return deterministicUuid('cxpulse-import', source, 'row', JSON.stringify(content))
 }
 
-const INTEGER_FIELDS = new Set<ImportField>(['score', 'scale_min', 'scale_max', 'positive_min'])
+const INTEGER_FIELDS = new Set<ImportField>([
+  'score',
+  'scale_min',
+  'scale_max',
+  'positive_min',
+  'amount_minor',
+])
+const NUMBER_FIELDS = new Set<ImportField>(['gross_margin', 'queue_wait_seconds'])
+const BOOLEANS: Record<string, boolean> = {
+  true: true,
+  false: false,
+  yes: true,
+  no: false,
+  '1': true,
+  '0': false,
+}
 
 /** One CSV row as an event, or the errors that name the field and its column. */
 export function mapRow(
@@ -246,7 +288,7 @@ export function mapRow(
   now = Date.now(),
 ): { ok: true; event: CxEventInput } | { ok: false; reason: string; errors: FieldError[] } {
   const errors: FieldError[] = []
-  const event: Record<string, unknown> = { type: 'survey.response' }
+  const event: Record<string, unknown> = { type: plan.type }
   const dimensions: Record<string, string> = {}
   const where = (field: ImportField) =>
     `${field} (column "${plan.header[plan.columns.get(field)!]}")`
@@ -259,6 +301,15 @@ export function mapRow(
     } else if (INTEGER_FIELDS.has(field)) {
       if (/^-?\d+(\.0+)?$/.test(cell)) event[field] = Number.parseInt(cell, 10)
       else errors.push({ path: where(field), message: `"${cell}" is not an integer` })
+    } else if (NUMBER_FIELDS.has(field)) {
+      const n = Number(cell)
+      if (/^-?\d+(\.\d+)?$/.test(cell) && Number.isFinite(n)) event[field] = n
+      else errors.push({ path: where(field), message: `"${cell}" is not a number` })
+    } else if (field === 'complaint') {
+      const b = BOOLEANS[cell.toLowerCase()]
+      if (b === undefined)
+        errors.push({ path: where(field), message: `"${cell}" is not true or false` })
+      else event[field] = b
     } else if (field === 'occurred_at') {
       const at = parseImportTime(cell)
       if (at === undefined) {
@@ -272,27 +323,17 @@ export function mapRow(
           message: `${at} is older than --max-age-days ${plan.maxAgeMs / 86_400_000}`,
         })
       } else event[field] = at
-    } else if (field === 'kind') {
+    } else if (field === 'kind' || field === 'type') {
       event[field] = cell.toLowerCase()
+    } else if (field === 'currency') {
+      event[field] = cell.toUpperCase()
     } else {
       // comment keeps its inner whitespace and line breaks.
       event[field] = field === 'comment' ? cells[index] : cell
     }
   }
   if (Object.keys(dimensions).length > 0) event['dimensions'] = dimensions
-  event['kind'] ??= plan.kind
-  const kind = event['kind']
-  if (plan.scale && event['scale_min'] === undefined && event['scale_max'] === undefined) {
-    ;[event['scale_min'], event['scale_max']] = plan.scale
-  } else if (
-    typeof kind === 'string' &&
-    kind in DEFAULT_SCALES &&
-    event['scale_min'] === undefined &&
-    event['scale_max'] === undefined
-  ) {
-    const d = DEFAULT_SCALES[kind as Kind]
-    ;[event['scale_min'], event['scale_max']] = [d.scale_min, d.scale_max]
-  }
+  if (event['type'] === 'survey.response') surveyDefaults(plan, event)
   event['event_id'] = importEventId(plan.source, plan.header, cells, plan.columns.get('id'))
   const idColumn = plan.columns.get('id')
   if (idColumn !== undefined && cells[idColumn]!.trim() === '') {
@@ -312,6 +353,19 @@ export function mapRow(
     }
   }
   return { ok: true, event: event as CxEventInput }
+}
+
+/** A survey row's kind and scale from --kind / --scale, else the kind's default scale. */
+function surveyDefaults(plan: ImportPlan, event: Record<string, unknown>): void {
+  event['kind'] ??= plan.kind
+  const kind = event['kind']
+  if (event['scale_min'] !== undefined || event['scale_max'] !== undefined) return
+  if (plan.scale) {
+    ;[event['scale_min'], event['scale_max']] = plan.scale
+  } else if (typeof kind === 'string' && kind in DEFAULT_SCALES) {
+    const d = DEFAULT_SCALES[kind as Kind]
+    ;[event['scale_min'], event['scale_max']] = [d.scale_min, d.scale_max]
+  }
 }
 
 export async function runImport(flags: ImportFlags): Promise<number> {
