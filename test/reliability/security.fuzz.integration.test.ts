@@ -48,7 +48,7 @@ describe('security: fuzzed ingest bodies', () => {
         apiKeys: {},
         maxBodyBytes: MAX_BODY,
         maxEvents: MAX_EVENTS,
-        maxFutureMs: MAX_FUTURE_MS,
+        eventTime: { maxFutureMs: MAX_FUTURE_MS, lateHorizonMs: null },
         ratePerSec: 1e9,
         rateBurst: 10_000_000,
         kafka: { brokers, clientId: uniqueName('secfuzz') },

@@ -96,6 +96,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       port: o.ingestPort ?? 0,
       topicPrefix,
       apiKeys: o.ingestThread ? { file: o.ingestThread.keysFile } : {},
+      eventTime: o.eventTime ?? DEFAULT_EVENT_TIME_POLICY,
       ratePerSec: o.ingestRatePerSec ?? DEFAULT_INGEST_CONFIG.ratePerSec,
       rateBurst: Math.max(DEFAULT_INGEST_CONFIG.rateBurst, (o.ingestRatePerSec ?? 0) * 5),
       kafka: { brokers: o.brokers, clientId: 'cxpulse-ingest' },

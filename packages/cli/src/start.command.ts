@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
+import { eventTimeEnv, eventTimePolicyFromEnv, parseEnv } from '@cxpulse/config'
 import { createLogger } from '@cxpulse/logger'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator, runSimulation } from '@cxpulse/simulator'
@@ -68,6 +69,9 @@ export async function runStart(flags: z.output<typeof startFlags>): Promise<numb
     process.on('SIGTERM', onSignal)
   })
   const dataDir = resolve(flags['data-dir'])
+  // EVENT_MAX_FUTURE_MS / EVENT_LATE_HORIZON_DAYS, as `serve` reads them: one policy for ingest
+  // and processor. Read before anything starts, so a bad value stops nothing half-way.
+  const eventTime = eventTimePolicyFromEnv(parseEnv(eventTimeEnv, process.env))
   const progress = (m: string) => console.log(`cxpulse: ${m}`)
   const logger = createLogger({ name: 'cxpulse', level: process.env['LOG_LEVEL'] ?? 'error' })
   const infra = await startInfrastructure({ dataDir, progress })
@@ -89,6 +93,7 @@ export async function runStart(flags: z.output<typeof startFlags>): Promise<numb
       ingestPort: flags['ingest-port'],
       queryPort: flags['query-port'],
       ingestRatePerSec: 100_000,
+      eventTime,
       // One local instance: a crashed predecessor's group membership expires sooner.
       sessionTimeoutMs: 10_000,
     })

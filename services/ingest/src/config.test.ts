@@ -13,13 +13,27 @@ describe('ingest config', () => {
       topicPrefix: 'cxpulse',
       maxBodyBytes: 1048576,
       maxEvents: 1000,
-      maxFutureMs: 300000,
+      eventTime: { maxFutureMs: 300000, lateHorizonMs: null },
       apiKeys: { file: '/etc/cxpulse/keys.json' },
       kafka: { brokers: ['k:9092'], clientId: 'cxpulse-ingest' },
       // A cluster named by KAFKA_BROKERS: three replicas, two in sync for a write.
       topicReplication: { replicationFactor: 3, minInsyncReplicas: 2 },
     })
     expect(c.keyRatePerSec).toBeUndefined()
+    // The processor reads the same variables: one event-time policy.
+    const withHorizon = loadIngestConfig({
+      KAFKA_BROKERS: 'k:9092',
+      INGEST_API_KEYS_FILE: '/k.json',
+      EVENT_LATE_HORIZON_DAYS: '30',
+    })
+    expect(withHorizon.eventTime).toEqual({ maxFutureMs: 300000, lateHorizonMs: 30 * 86_400_000 })
+    expect(() =>
+      loadIngestConfig({
+        KAFKA_BROKERS: 'k:9092',
+        INGEST_API_KEYS_FILE: '/k.json',
+        INGEST_MAX_FUTURE_MS: '1000',
+      }),
+    ).toThrow(/INGEST_MAX_FUTURE_MS: no longer used: set EVENT_MAX_FUTURE_MS/)
   })
 
   it('takes the topic replication from the environment and refuses an impossible one', () => {

@@ -1,10 +1,14 @@
 import { z } from 'zod'
+import { DEFAULT_EVENT_TIME_POLICY, type EventTimePolicy } from '@cxpulse/contracts'
 import {
   ConfigError,
+  eventTimeEnv,
+  eventTimePolicyFromEnv,
   kafkaEnv,
   kafkaTopicReplication,
   logEnv,
   parseEnv,
+  retiredEnv,
   type TopicReplication,
 } from '@cxpulse/config'
 
@@ -24,7 +28,6 @@ export const ingestEnv = z
     INGEST_API_KEYS_FILE: z.string().min(1).optional(),
     INGEST_MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024, 1024 * 1024),
     INGEST_MAX_EVENTS: int(1, 100_000, 1000),
-    INGEST_MAX_FUTURE_MS: int(0, 24 * 3600_000, 5 * 60_000),
     /** Sustained events per second per tenant, and the burst a tenant may send at once. */
     INGEST_RATE_PER_SEC: z.coerce.number().positive().default(1000),
     INGEST_RATE_BURST: int(1, 10_000_000, 5000),
@@ -43,6 +46,12 @@ export const ingestEnv = z
   })
   .extend(kafkaEnv.shape)
   .extend(logEnv.shape)
+  .extend(eventTimeEnv.shape)
+  .extend(
+    retiredEnv({
+      INGEST_MAX_FUTURE_MS: 'set EVENT_MAX_FUTURE_MS (read by ingest and processor alike)',
+    }).shape,
+  )
 
 export interface IngestConfig {
   host: string
@@ -51,7 +60,8 @@ export interface IngestConfig {
   apiKeys: { json?: string; file?: string }
   maxBodyBytes: number
   maxEvents: number
-  maxFutureMs: number
+  /** When occurred_at may be: the processor's policy too, so what ingest accepts is counted. */
+  eventTime: EventTimePolicy
   ratePerSec: number
   rateBurst: number
   /** Per-key limit on top of the tenant's; unset = keys share the tenant's bucket only. */
@@ -74,7 +84,7 @@ export const DEFAULT_INGEST_CONFIG = {
   topicPrefix: 'cxpulse',
   maxBodyBytes: 1024 * 1024,
   maxEvents: 1000,
-  maxFutureMs: 5 * 60_000,
+  eventTime: DEFAULT_EVENT_TIME_POLICY,
   ratePerSec: 1000,
   rateBurst: 5000,
   maxInflightBytes: 32 * 1024 * 1024,
@@ -122,7 +132,7 @@ export function loadIngestConfig(
     },
     maxBodyBytes: e.INGEST_MAX_BODY_BYTES,
     maxEvents: e.INGEST_MAX_EVENTS,
-    maxFutureMs: e.INGEST_MAX_FUTURE_MS,
+    eventTime: eventTimePolicyFromEnv(e),
     ratePerSec: e.INGEST_RATE_PER_SEC,
     rateBurst: e.INGEST_RATE_BURST,
     ...(e.INGEST_KEY_RATE_PER_SEC

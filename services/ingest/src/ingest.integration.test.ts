@@ -301,3 +301,46 @@ describe('ingest against the real broker', () => {
     expect(ces?.value).toMatchObject({ scale_min: 1, scale_max: 7, orientation: 'effort' })
   })
 })
+
+describe("ingest applies the pipeline's event-time policy", () => {
+  it('refuses a survey older than the late horizon (too_late on occurred_at) and accepts lifecycle history of any age', async () => {
+    const DAY = 86_400_000
+    const ingest = await startTestIngest(kafka, brokers, {
+      eventTime: { maxFutureMs: 5 * 60_000, lateHorizonMs: 30 * DAY },
+    })
+    try {
+      const survey = {
+        event_id: randomUUID(),
+        type: 'survey.response',
+        occurred_at: new Date(Date.now() - 60 * DAY).toISOString(),
+        customer_id: 'c-old',
+        kind: 'csat',
+        score: 4,
+      }
+      const signup = {
+        event_id: randomUUID(),
+        type: 'customer.signed_up',
+        occurred_at: new Date(Date.now() - 730 * DAY).toISOString(),
+        customer_id: 'c-old',
+      }
+      const res = await post(
+        ingest.url,
+        JSON.stringify({ events: [survey, signup] }),
+        bearer(keys.acme.key),
+      )
+      expect(res.status).toBe(202)
+      expect(res.json).toMatchObject({
+        accepted: 1,
+        rejected: [
+          {
+            index: 0,
+            reason: 'too_late',
+            errors: [{ path: 'occurred_at', message: expect.stringMatching(/30 days/) }],
+          },
+        ],
+      })
+    } finally {
+      await ingest.stop()
+    }
+  })
+})

@@ -9,6 +9,7 @@ import {
   type IngestError,
   type IngestResponse,
   type RejectedEvent,
+  type EventTimePolicy,
   type TopicNames,
 } from '@cxpulse/contracts'
 import type { Logger } from '@cxpulse/logger'
@@ -25,7 +26,7 @@ export interface EventsRouteDeps {
   keyLimiter?: RateLimiter
   metrics: IngestMetrics
   topics: TopicNames
-  limits: { maxBodyBytes: number; maxEvents: number; maxFutureMs: number }
+  limits: { maxBodyBytes: number; maxEvents: number; eventTime: EventTimePolicy }
   clock: () => Date
   /** True once shutdown began: new work is refused so in-flight produces can drain. */
   stopping: () => boolean
@@ -173,7 +174,7 @@ export async function handleEvents(
       deps.metrics.rejected.inc({ reason })
     }
     if ('error' in item) return reject('invalid_json', [item.error])
-    const parsed = parseEvent(item.value, { now, maxFutureMs: deps.limits.maxFutureMs })
+    const parsed = parseEvent(item.value, { now, policy: deps.limits.eventTime })
     if (!parsed.ok) return reject(parsed.reason, parsed.errors)
     const event = parsed.event
     if (event.tenant_id !== undefined && event.tenant_id !== auth.tenantId) {
