@@ -67,9 +67,10 @@ export {
   queryTicketDurations,
   queryFcr,
   queryQueueWait,
+  queryReplyTimes,
   queryTicketsCreated,
 } from './ticket.queries.ts'
 export type { Durations, DurationMetric } from './ticket.queries.ts'
 export { queryIqs } from './qa.queries.ts'
-export { queryLifecycle, queryPurchases } from './customer.queries.ts'
-export type { LifecycleCounts, PurchaseTotals } from './customer.queries.ts'
+export { queryCustomerPurchases, queryLifecycle, queryPurchases } from './customer.queries.ts'
+export type { CustomerPurchases, LifecycleCounts, PurchaseTotals } from './customer.queries.ts'

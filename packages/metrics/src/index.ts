@@ -62,6 +62,7 @@ export type {
   ClvInput,
   CrrComponents,
   CrrInput,
+  HistoricalClvComponents,
   HistoricalClvInput,
   ReferralInput,
 } from './lifecycle.ts'
@@ -77,6 +78,7 @@ export {
   computeIqsFromSums,
   computeReplyTime,
   computeResolutionTime,
+  pairReplies,
   percentileSorted,
   reviewScore,
   summarizeDurations,
@@ -91,6 +93,8 @@ export type {
   FeedbackReplyInput,
   QaCriterion,
   QaReview,
+  ReplyPair,
+  TicketMessage,
 } from './tickets.ts'
 
 export { npsDifferenceTest, twoProportionZTest, welchTTest } from './significance.ts'

@@ -1,15 +1,18 @@
 import {
   QueryShapeError,
+  queryCustomerPurchases,
   queryFcr,
   queryFeedbackReplies,
   queryIqs,
   queryLifecycle,
   queryPurchases,
   queryQueueWait,
+  queryReplyTimes,
   querySurveySums,
   queryTicketDurations,
   queryTicketsCreated,
   type ClickHouse,
+  type Durations,
   type Keyed,
   type SurveySums,
   type WindowSpec,
@@ -27,6 +30,7 @@ import {
   computeCsatMean,
   computeFcr,
   computeFeedbackReplyRate,
+  computeHistoricalClv,
   computeIqsFromSums,
   computeNps,
   computeReferralRate,
@@ -132,21 +136,36 @@ function cesMeanRows(rows: Keyed<SurveySums>[], q: MetricQuery): Keyed<SurveySum
 
 const orientationOf = (q: MetricQuery) => q.orientation ?? 'agreement'
 
+// One row per key: quantiles cannot be merged, so ClickHouse computes them per key.
+const durationResult = (rows: Keyed<Durations>[]) =>
+  summarizeDurationAggregate({
+    n: rows[0]?.n ?? 0,
+    sumSeconds: rows[0]?.sum ?? 0,
+    median: rows[0]?.median ?? null,
+    p90: rows[0]?.p90 ?? null,
+  })
+
 const durations =
   (metric: 'frt' | 'resolution_time' | 'complaint_resolution_time'): Compute =>
   (ch, spec) =>
-    byKey(
-      spec,
-      (s) => queryTicketDurations(ch, { ...s, metric }),
-      // One row per key: quantiles cannot be merged, so ClickHouse computes them per key.
-      (rows) =>
-        summarizeDurationAggregate({
-          n: rows[0]?.n ?? 0,
-          sumSeconds: rows[0]?.sum ?? 0,
-          median: rows[0]?.median ?? null,
-          p90: rows[0]?.p90 ?? null,
-        }),
+    byKey(spec, (s) => queryTicketDurations(ch, { ...s, metric }), durationResult)
+
+/** 422 naming `currency` when amounts in several currencies would otherwise be mixed. */
+function oneCurrency<T extends { currency: string }>(
+  rows: readonly T[],
+  asked?: string,
+): T | undefined {
+  const currencies = rows.map((t) => t.currency)
+  if (!asked && currencies.length > 1) {
+    throw new HttpError(
+      422,
+      'mixed_currencies',
+      `purchases in several currencies (${currencies.join(', ')}); pass currency=XXX`,
+      [{ path: 'currency', message: `one of ${currencies.join(', ')}` }],
     )
+  }
+  return rows.find((x) => x.currency === (asked ?? currencies[0]))
+}
 
 function noSeries(metric: string, spec: WindowSpec): void {
   if (spec.interval || spec.groupBy) {
@@ -205,6 +224,7 @@ const COMPUTE: Partial<Record<MetricId, Compute>> = {
     })
   }),
   frt: durations('frt'),
+  reply_time: (ch, spec) => byKey(spec, (s) => queryReplyTimes(ch, s), durationResult),
   resolution_time: durations('resolution_time'),
   complaint_resolution_time: durations('complaint_resolution_time'),
   fcr: (ch, spec) =>
@@ -313,17 +333,7 @@ const COMPUTE: Partial<Record<MetricId, Compute>> = {
   },
   clv: async (ch, spec, q) => {
     noSeries('clv', spec)
-    const totals = await queryPurchases(ch, spec)
-    const currencies = totals.map((t) => t.currency)
-    if (!q.currency && currencies.length > 1) {
-      throw new HttpError(
-        422,
-        'mixed_currencies',
-        `purchases in several currencies (${currencies.join(', ')}); pass currency=XXX`,
-        [{ path: 'currency', message: `one of ${currencies.join(', ')}` }],
-      )
-    }
-    const t = totals.find((x) => x.currency === (q.currency ?? currencies[0]))
+    const t = oneCurrency(await queryPurchases(ch, spec), q.currency)
     const periodYears = (spec.to.getTime() - spec.from.getTime()) / YEAR_MS
     let annualChurnRate: number | undefined
     if (q.lifespan_years === undefined) {
@@ -349,6 +359,32 @@ const COMPUTE: Partial<Record<MetricId, Compute>> = {
       },
     }
   },
+  historical_clv: async (ch, spec, q) => {
+    noSeries('historical_clv', spec)
+    if (q.customer_id === undefined) {
+      throw new HttpError(400, 'invalid_query', 'historical_clv needs customer_id', [
+        { path: 'customer_id', message: 'required for historical_clv: the customer to value' },
+      ])
+    }
+    const rows = await queryCustomerPurchases(ch, { ...spec, customerId: q.customer_id })
+    const t = oneCurrency(rows, q.currency)
+    const result = computeHistoricalClv({
+      revenue: t?.revenue ?? 0,
+      purchases: t?.purchases ?? 0,
+      averageGrossMargin: t?.average_gross_margin ?? null,
+    })
+    return {
+      total: {
+        ...result,
+        components: {
+          ...result.components,
+          purchases: t?.purchases ?? 0,
+          purchasesWithMargin: t?.with_margin ?? 0,
+          currency: t?.currency ?? q.currency ?? null,
+        },
+      },
+    }
+  },
 }
 
 export const SUPPORTED_METRICS = Object.keys(COMPUTE) as MetricId[]
@@ -360,6 +396,11 @@ export async function computeWindow(
   q: MetricQuery,
 ): Promise<WindowResult> {
   const compute = COMPUTE[metric]
+  if (q.customer_id !== undefined && metric !== 'historical_clv') {
+    throw new HttpError(400, 'invalid_query', `${metric} does not take customer_id`, [
+      { path: 'customer_id', message: 'only historical_clv takes customer_id' },
+    ])
+  }
   if (!compute)
     throw new HttpError(
       404,
