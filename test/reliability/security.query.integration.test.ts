@@ -55,6 +55,10 @@ const REPRESENTATIVES = [
   'clv',
   'reply_time',
   'historical_clv',
+  'open_backlog',
+  'reopen_rate',
+  'sla_attainment',
+  'survey_response_rate',
 ]
 /** Parameters a metric cannot be asked without (they are not what is being probed). */
 const REQUIRED: Record<string, Record<string, string>> = {

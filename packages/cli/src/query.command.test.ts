@@ -88,6 +88,8 @@ describe('cxpulse query parameters', () => {
       group_by: 'agent',
       channel: 'chat',
     })
+    const sla = queryFlags.parse({ _: ['sla_attainment'], 'target-minutes': '15' })
+    expect(queryParams(sla).get('target_minutes')).toBe('15')
     const bad = queryFlags.safeParse({ _: ['historical_clv'], currency: 'euro', 'customer-id': '' })
     expect(bad.error?.issues.map((i) => i.path.join('.')).sort()).toEqual([
       'currency',

@@ -3,7 +3,7 @@ import { z } from 'zod'
 export const queryHelp = `Usage: cxpulse query [options] METRIC
 
 Asks the query API for one metric (csat, nps, ces, churn_rate, frt, reply_time,
-historical_clv, …; the API's GET /v1/metrics lists them) over a window, and prints a table
+sla_attainment, open_backlog, historical_clv, …; the API's GET /v1/metrics lists them) over a window, and prints a table
 or, with --json, the answer (with the metric's components: median and p90, currency, …).
 
 Options:
@@ -19,6 +19,7 @@ Options:
   --tz ZONE           IANA time zone for series buckets
   --customer-id ID    the customer historical_clv values (required for it)
   --currency CODE     ISO 4217 currency for clv and historical_clv (when there are several)
+  --target-minutes M  sla_attainment's first-response target (default 10)
   --json              print the API's JSON answer
   -h, --help          this text`
 
@@ -34,6 +35,7 @@ export const queryOptions = {
   tz: { type: 'string' },
   'customer-id': { type: 'string' },
   currency: { type: 'string' },
+  'target-minutes': { type: 'string' },
   json: { type: 'boolean' },
 } as const
 
@@ -81,6 +83,10 @@ export const queryFlags = z.object({
   currency: z
     .string()
     .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR')
+    .optional(),
+  'target-minutes': z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'a number of minutes, e.g. 10')
     .optional(),
   json: z.boolean().default(false),
 })
@@ -147,6 +153,7 @@ export function queryParams(flags: z.output<typeof queryFlags>): URLSearchParams
   if (flags.tz) params.set('tz', flags.tz)
   if (flags['customer-id']) params.set('customer_id', flags['customer-id'])
   if (flags.currency) params.set('currency', flags.currency)
+  if (flags['target-minutes']) params.set('target_minutes', flags['target-minutes'])
   for (const f of flags.filter) {
     const i = f.indexOf('=')
     params.append(f.slice(0, i), f.slice(i + 1))

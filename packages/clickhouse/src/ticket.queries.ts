@@ -219,6 +219,102 @@ export async function queryFcr(
   )
 }
 
+const resolvedFlagsRow = z.object({ n: num, reopened: num, escalated: num })
+
+/**
+ * Tickets resolved in the window (by last resolve; agent and team of that resolve, as FCR) and
+ * those of them ever reopened / ever escalated: reopen rate and escalation rate. Read from the
+ * per-ticket state projection.
+ */
+export async function queryResolvedFlags(
+  ch: ClickHouse,
+  spec: WindowSpec,
+): Promise<Keyed<z.output<typeof resolvedFlagsRow>>[]> {
+  return aggregate(
+    ch,
+    'ticket_resolved_flags',
+    {
+      table: perTicket(ch, 'resolve'),
+      time: 'assumeNotNull(measured_at)',
+      columns: {
+        n: 'count()',
+        reopened: 'countIf(reopens > 0)',
+        escalated: 'countIf(escalations > 0)',
+      },
+    },
+    spec,
+    resolvedFlagsRow,
+    { dimensions: TICKET_DIMENSIONS },
+  )
+}
+
+const slaRow = z.object({ n: num, within: num })
+
+/**
+ * Tickets whose first response falls in the window (agent and team of the first response, as
+ * FRT; a ticket without its created event has no response time and is left out, as in FRT) and
+ * those first answered within `targetSeconds` (first_response − created ≤ target). Read from the
+ * per-ticket state projection.
+ */
+export async function querySla(
+  ch: ClickHouse,
+  spec: WindowSpec & { targetSeconds: number },
+): Promise<Keyed<z.output<typeof slaRow>>[]> {
+  return aggregate(
+    ch,
+    'ticket_sla',
+    {
+      table: perTicket(ch, 'first_response'),
+      time: 'assumeNotNull(measured_at)',
+      columns: {
+        n: 'count()',
+        within: `countIf(dateDiff('millisecond', created_at, measured_at) <= {sla_target_ms:Int64})`,
+      },
+    },
+    spec,
+    slaRow,
+    {
+      dimensions: TICKET_DIMENSIONS,
+      extraWhere: 'created_at IS NOT NULL AND measured_at >= created_at',
+      extraParams: { sla_target_ms: Math.round(spec.targetSeconds * 1000) },
+    },
+  )
+}
+
+/** What a backlog can be filtered and grouped by: the ticket's own dimensions (no one agent). */
+const BACKLOG_DIMENSIONS: readonly Dimension[] = ['channel', 'product', 'region', 'segment']
+
+/**
+ * Open backlog at instant `to`: tickets created before `to` whose latest state before `to` is
+ * not resolved (never resolved, or reopened at or after their last resolve, as RESOLVED reads
+ * it). State as of `to` is not what the all-time per-ticket projection holds, so this reads the
+ * raw rows before `to`; dimensions come from those events the way p_ticket takes them.
+ * `from` plays no part (a backlog is an instant): the window given to `aggregate` starts at the
+ * epoch so every ticket created before `to` is in it.
+ */
+export async function queryOpenBacklog(
+  ch: ClickHouse,
+  spec: Omit<WindowSpec, 'interval'>,
+): Promise<Keyed<z.output<typeof countRow>>[]> {
+  const dim = (d: string) =>
+    `argMinIf(\`dimensions.${d}\`, (type != 'ticket.created', occurred_at), \`dimensions.${d}\` != '') AS ${d}`
+  const asOfTo =
+    `(SELECT tenant_id, ticket_id, minIfOrNull(occurred_at, type = 'ticket.created') AS created_at, ` +
+    `maxIfOrNull(occurred_at, type = 'ticket.resolved') AS s_last_resolved, ` +
+    `maxIfOrNull(occurred_at, type = 'ticket.reopened') AS s_last_reopened, ` +
+    `${BACKLOG_DIMENSIONS.map(dim).join(', ')} ` +
+    `FROM ${ch.table(RAW_TABLE.tickets)} WHERE tenant_id = {tenant:String} ` +
+    `AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC') GROUP BY tenant_id, ticket_id)`
+  return aggregate(
+    ch,
+    'ticket_open_backlog',
+    { table: asOfTo, time: 'assumeNotNull(created_at)', columns: { n: 'count()' } },
+    { ...spec, from: new Date(0) },
+    countRow,
+    { dimensions: BACKLOG_DIMENSIONS, extraWhere: `created_at IS NOT NULL AND NOT (${RESOLVED})` },
+  )
+}
+
 const waitRow = z.object({ n: num, wait_sum: num })
 
 /** Queue wait sum and the number of events that reported one (customers served). */

@@ -26,6 +26,7 @@ export {
   computeCsat,
   computeCsatMean,
   computeNps,
+  computeSurveyResponseRate,
   csatPositiveMin,
   isCesLowEffort,
   isCsatPositive,
@@ -46,6 +47,7 @@ export type {
   NpsAggregate,
   NpsCategory,
   NpsComponents,
+  SurveyResponseRateInput,
 } from './survey.ts'
 
 export {
@@ -71,13 +73,18 @@ export {
   computeAwt,
   computeChannelMix,
   computeComplaintResolutionTime,
+  computeEscalationRate,
   computeFcr,
   computeFeedbackReplyRate,
   computeFirstResponseTime,
   computeIqs,
   computeIqsFromSums,
+  computeReopenRate,
   computeReplyTime,
   computeResolutionTime,
+  computeSlaAttainment,
+  computeTicketCount,
+  SLA_DEFAULT_TARGET_MINUTES,
   pairReplies,
   percentileSorted,
   reviewScore,
@@ -94,6 +101,8 @@ export type {
   QaCriterion,
   QaReview,
   ReplyPair,
+  ResolvedFlagInput,
+  SlaInput,
   TicketMessage,
 } from './tickets.ts'
 

@@ -7,8 +7,12 @@ import {
   computeFeedbackReplyRate,
   computeFirstResponseTime,
   computeIqs,
+  computeEscalationRate,
+  computeReopenRate,
   computeReplyTime,
   computeResolutionTime,
+  computeSlaAttainment,
+  computeTicketCount,
   pairReplies,
   percentileSorted,
   reviewScore,
@@ -175,5 +179,37 @@ describe('reply pairing (average reply time)', () => {
       n: 1,
       components: { median: 120, p90: 120 },
     })
+  })
+})
+
+describe('ticket rates and counts', () => {
+  it('reopen and escalation rate: flagged resolved tickets / resolved × 100', () => {
+    // 200 resolved, 14 reopened at least once → 7 %; 30 escalated → 15 %.
+    expect(computeReopenRate({ resolved: 200, flagged: 14 })).toEqual({
+      value: expect.closeTo(7, 12),
+      n: 200,
+    })
+    expect(computeEscalationRate({ resolved: 200, flagged: 30 })).toEqual({ value: 15, n: 200 })
+    expect(computeReopenRate({ resolved: 1, flagged: 1 })).toEqual({ value: 100, n: 1 })
+    expect(computeEscalationRate({ resolved: 0, flagged: 0 })).toEqual({ value: null, n: 0 })
+    expect(() => computeReopenRate({ resolved: 2, flagged: 3 })).toThrow(MetricInputError)
+  })
+
+  it('SLA attainment: first answered within target / first answered × 100', () => {
+    // 82 of 100 customers answered within 10 minutes → 82 %.
+    expect(computeSlaAttainment({ responded: 100, withinTarget: 82 })).toEqual({
+      value: 82,
+      n: 100,
+    })
+    expect(computeSlaAttainment({ responded: 1, withinTarget: 0 })).toEqual({ value: 0, n: 1 })
+    expect(computeSlaAttainment({ responded: 0, withinTarget: 0 })).toEqual({ value: null, n: 0 })
+    expect(() => computeSlaAttainment({ responded: 1, withinTarget: 2 })).toThrow(MetricInputError)
+  })
+
+  it('ticket counts: the count, or null with n = 0 for none', () => {
+    expect(computeTicketCount(42)).toEqual({ value: 42, n: 42 })
+    expect(computeTicketCount(1)).toEqual({ value: 1, n: 1 })
+    expect(computeTicketCount(0)).toEqual({ value: null, n: 0 })
+    expect(() => computeTicketCount(-1)).toThrow(MetricInputError)
   })
 })

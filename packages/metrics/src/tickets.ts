@@ -145,6 +145,53 @@ export function computeFcr(input: FcrInput): MetricResult {
   return { value, n: value === null ? 0 : input.resolved }
 }
 
+export interface ResolvedFlagInput {
+  /** Tickets resolved in the window. */
+  resolved: number
+  /** Of those, the ones that were reopened (reopen rate) or escalated (escalation rate). */
+  flagged: number
+}
+
+/** Reopen rate % = resolved tickets reopened at least once / resolved × 100; n = resolved. */
+export function computeReopenRate(input: ResolvedFlagInput): MetricResult {
+  assertPart('reopened', input.flagged, 'resolved', input.resolved)
+  const value = percentOf(input.flagged, input.resolved)
+  return { value, n: value === null ? 0 : input.resolved }
+}
+
+/** Escalation rate % = resolved tickets escalated at least once / resolved × 100; n = resolved. */
+export function computeEscalationRate(input: ResolvedFlagInput): MetricResult {
+  assertPart('escalated', input.flagged, 'resolved', input.resolved)
+  const value = percentOf(input.flagged, input.resolved)
+  return { value, n: value === null ? 0 : input.resolved }
+}
+
+/** The SPEC's default SLA target: the seeds cite 82 % of customers expecting a reply in 10 min. */
+export const SLA_DEFAULT_TARGET_MINUTES = 10
+
+export interface SlaInput {
+  /** Tickets whose first response falls in the window. */
+  responded: number
+  /** Of those, first answered within the target (first_response − created ≤ target). */
+  withinTarget: number
+}
+
+/** SLA attainment % = within target / tickets first answered in the window × 100; n = responded. */
+export function computeSlaAttainment(input: SlaInput): MetricResult {
+  assertPart('withinTarget', input.withinTarget, 'responded', input.responded)
+  const value = percentOf(input.withinTarget, input.responded)
+  return { value, n: value === null ? 0 : input.responded }
+}
+
+/**
+ * A count of tickets (ticket volume, open backlog): value = n = the count. As every metric, a
+ * count of nothing is null with n = 0 (SPEC: an empty window is null, never 0).
+ */
+export function computeTicketCount(count: number): MetricResult {
+  assertCount('tickets', count)
+  return count === 0 ? { value: null, n: 0 } : { value: count, n: count }
+}
+
 export interface FeedbackReplyInput {
   /** Survey responses with a comment. */
   feedbackItems: number

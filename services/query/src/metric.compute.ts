@@ -3,11 +3,15 @@ import {
   queryCustomerPurchases,
   queryFcr,
   queryFeedbackReplies,
+  queryOpenBacklog,
   queryIqs,
   queryLifecycle,
   queryPurchases,
   queryQueueWait,
   queryReplyTimes,
+  queryResolvedFlags,
+  querySla,
+  querySurveyResponseRate,
   querySurveySums,
   queryTicketDurations,
   queryTicketsCreated,
@@ -28,12 +32,18 @@ import {
   computeCrr,
   computeCsat,
   computeCsatMean,
+  computeEscalationRate,
   computeFcr,
   computeFeedbackReplyRate,
   computeHistoricalClv,
   computeIqsFromSums,
   computeNps,
   computeReferralRate,
+  computeReopenRate,
+  computeSlaAttainment,
+  computeSurveyResponseRate,
+  computeTicketCount,
+  SLA_DEFAULT_TARGET_MINUTES,
   summarizeDurationAggregate,
   type MetricId,
   type MetricResult,
@@ -359,6 +369,68 @@ const COMPUTE: Partial<Record<MetricId, Compute>> = {
       },
     }
   },
+  ticket_volume: (ch, spec) =>
+    byKey(
+      spec,
+      (s) => queryTicketsCreated(ch, s),
+      (rows) => computeTicketCount(rows.reduce((a, r) => a + r.n, 0)),
+    ),
+  open_backlog: async (ch, spec) => {
+    if (spec.interval) {
+      throw new HttpError(400, 'unsupported', 'open_backlog is an instant (to); remove interval', [
+        { path: 'interval', message: 'not supported for open_backlog' },
+      ])
+    }
+    return byKey(
+      spec,
+      (s) => queryOpenBacklog(ch, s),
+      (rows) => computeTicketCount(rows.reduce((a, r) => a + r.n, 0)),
+    )
+  },
+  reopen_rate: (ch, spec) =>
+    byKey(
+      spec,
+      (s) => queryResolvedFlags(ch, s),
+      (rows) =>
+        computeReopenRate({
+          resolved: rows.reduce((a, r) => a + r.n, 0),
+          flagged: rows.reduce((a, r) => a + r.reopened, 0),
+        }),
+    ),
+  escalation_rate: (ch, spec) =>
+    byKey(
+      spec,
+      (s) => queryResolvedFlags(ch, s),
+      (rows) =>
+        computeEscalationRate({
+          resolved: rows.reduce((a, r) => a + r.n, 0),
+          flagged: rows.reduce((a, r) => a + r.escalated, 0),
+        }),
+    ),
+  sla_attainment: (ch, spec, q) => {
+    const targetMinutes = q.target_minutes ?? SLA_DEFAULT_TARGET_MINUTES
+    return byKey(
+      spec,
+      (s) => querySla(ch, { ...s, targetSeconds: targetMinutes * 60 }),
+      (rows) => {
+        const r = computeSlaAttainment({
+          responded: rows.reduce((a, x) => a + x.n, 0),
+          withinTarget: rows.reduce((a, x) => a + x.within, 0),
+        })
+        return { ...r, components: { targetMinutes } }
+      },
+    )
+  },
+  survey_response_rate: (ch, spec) =>
+    byKey(
+      spec,
+      (s) => querySurveyResponseRate(ch, s),
+      (rows) =>
+        computeSurveyResponseRate({
+          sent: rows.reduce((a, r) => a + r.n, 0),
+          responded: rows.reduce((a, r) => a + r.responded, 0),
+        }),
+    ),
   historical_clv: async (ch, spec, q) => {
     noSeries('historical_clv', spec)
     if (q.customer_id === undefined) {
@@ -387,6 +459,12 @@ const COMPUTE: Partial<Record<MetricId, Compute>> = {
   },
 }
 
+/** Parameters one metric takes: refused elsewhere, so a misdirected one is not silently ignored. */
+const METRIC_ONLY_PARAMS = {
+  customer_id: 'historical_clv',
+  target_minutes: 'sla_attainment',
+} as const satisfies Partial<Record<keyof MetricQuery, MetricId>>
+
 export const SUPPORTED_METRICS = Object.keys(COMPUTE) as MetricId[]
 
 export async function computeWindow(
@@ -396,10 +474,12 @@ export async function computeWindow(
   q: MetricQuery,
 ): Promise<WindowResult> {
   const compute = COMPUTE[metric]
-  if (q.customer_id !== undefined && metric !== 'historical_clv') {
-    throw new HttpError(400, 'invalid_query', `${metric} does not take customer_id`, [
-      { path: 'customer_id', message: 'only historical_clv takes customer_id' },
-    ])
+  for (const [param, only] of Object.entries(METRIC_ONLY_PARAMS)) {
+    if (q[param as keyof typeof METRIC_ONLY_PARAMS] !== undefined && metric !== only) {
+      throw new HttpError(400, 'invalid_query', `${metric} does not take ${param}`, [
+        { path: param, message: `only ${only} takes ${param}` },
+      ])
+    }
   }
   if (!compute)
     throw new HttpError(

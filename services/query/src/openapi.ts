@@ -36,6 +36,9 @@ const PARAMETER_NOTES: Record<string, string> = {
   currency: 'clv, historical_clv: ISO 4217 code, required when purchases are in several currencies',
   lifespan_years: 'clv: customer lifespan in years instead of 1 / annual churn',
   customer_id: 'historical_clv (required there, refused elsewhere): the customer valued',
+  target_minutes:
+    'sla_attainment (refused elsewhere): first-response target in minutes, default 10 (SPEC)',
+  to: 'end of the half-open window [from, to); open_backlog is measured at this instant',
   group_by:
     'a breakdown by one dimension; for ticket metrics agent/team is the agent who did what the metric measures (reply_time: the replying agent)',
 }

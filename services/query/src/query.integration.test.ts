@@ -39,6 +39,7 @@ describe('query API over ClickHouse', () => {
   let handle: QueryHandle
   const keyA = generateApiKey()
   const keyB = generateApiKey()
+  const keyC = generateApiKey()
   const ingestOnly = generateApiKey()
   const csat: Csat[] = []
   const nps: { tenant: string; at: number; score: number; channel: string }[] = []
@@ -140,6 +141,7 @@ describe('query API over ClickHouse', () => {
     handle = await startTestQuery(ch, [
       { id: 'a', tenant_id: 'tenant-a', hash: keyA.hash, scopes: ['query'] },
       { id: 'b', tenant_id: 'tenant-b', hash: keyB.hash, scopes: ['query'] },
+      { id: 'c', tenant_id: 'tenant-c', hash: keyC.hash, scopes: ['query'] },
       { id: 'ingest', tenant_id: 'tenant-a', hash: ingestOnly.hash, scopes: ['ingest'] },
     ])
   })
@@ -594,6 +596,189 @@ describe('query API over ClickHouse', () => {
     })
   })
 
+  describe('ticket volume, backlog, reopen, escalation, SLA and survey response rate', () => {
+    // Tenant C alone, so every count below is over exactly these rows.
+    const MIN = 60_000
+    const HOUR = 3_600_000
+    const D0 = BASE + 40 * DAY
+    const at = (ms: number) => new Date(ms).toISOString()
+    const day = `from=${at(D0)}&to=${at(D0 + DAY)}`
+    const getC = (path: string) => get(path, keyC.key)
+    beforeAll(async () => {
+      const ev = (ticket: string, type: string, t: number, dims: Record<string, string>) => ({
+        tenant_id: 'tenant-c',
+        event_id: randomUUID(),
+        type,
+        occurred_at: iso(t),
+        received_at: iso(t),
+        customer_id: 'c',
+        ticket_id: ticket,
+        dimensions: dims,
+      })
+      const chat = { channel: 'chat' }
+      const ann = { agent: 'ann', team: 't1' }
+      const bob = { agent: 'bob', team: 't2' }
+      await insertRawRows(ch, RAW_TABLE.tickets, [
+        // K1 chat: created before the day; first response after 65 min; resolved, reopened,
+        // resolved again in the day (resolved in the window, reopened once).
+        ev('K1', 'ticket.created', D0 - HOUR, chat),
+        ev('K1', 'ticket.first_response', D0 + 5 * MIN, { ...chat, ...ann }),
+        ev('K1', 'ticket.resolved', D0 + 2 * HOUR, { ...chat, ...ann }),
+        ev('K1', 'ticket.reopened', D0 + 3 * HOUR, chat),
+        ev('K1', 'ticket.resolved', D0 + 4 * HOUR, { ...chat, ...ann }),
+        // K2 email: answered in 3 min, escalated, resolved by bob.
+        ev('K2', 'ticket.created', D0 + HOUR, { channel: 'email' }),
+        ev('K2', 'ticket.first_response', D0 + HOUR + 3 * MIN, { channel: 'email', ...bob }),
+        ev('K2', 'ticket.escalated', D0 + HOUR + 10 * MIN, { channel: 'email' }),
+        ev('K2', 'ticket.resolved', D0 + 2 * HOUR, { channel: 'email', ...bob }),
+        // K3 chat: answered in exactly 10 min (within the target: ≤), resolved by ann.
+        ev('K3', 'ticket.created', D0 + 2 * HOUR, chat),
+        ev('K3', 'ticket.first_response', D0 + 2 * HOUR + 10 * MIN, { ...chat, ...ann }),
+        ev('K3', 'ticket.resolved', D0 + 5 * HOUR, { ...chat, ...ann }),
+        // K4 chat: answered in 11 min, never resolved.
+        ev('K4', 'ticket.created', D0 + 3 * HOUR, chat),
+        ev('K4', 'ticket.first_response', D0 + 3 * HOUR + 11 * MIN, { ...chat, ...bob }),
+        // K5 phone: resolved, then reopened and not resolved again: not resolved, open.
+        ev('K5', 'ticket.created', D0 + 4 * HOUR, { channel: 'phone' }),
+        ev('K5', 'ticket.resolved', D0 + 6 * HOUR, { channel: 'phone', ...ann }),
+        ev('K5', 'ticket.reopened', D0 + 7 * HOUR, { channel: 'phone' }),
+        // K6 the next day; K7 created and resolved before.
+        ev('K6', 'ticket.created', D0 + 30 * HOUR, chat),
+        ev('K6', 'ticket.first_response', D0 + 30 * HOUR + MIN, { ...chat, ...ann }),
+        ev('K7', 'ticket.created', D0 - 2 * DAY, { channel: 'email' }),
+        ev('K7', 'ticket.resolved', D0 - DAY, { channel: 'email', ...bob }),
+      ])
+      const survey = (
+        type: 'survey.sent' | 'survey.response',
+        id: string,
+        who: string,
+        t: number,
+      ) => ({
+        tenant_id: 'tenant-c',
+        event_id: randomUUID(),
+        type,
+        occurred_at: iso(t),
+        received_at: iso(t),
+        customer_id: who,
+        survey_id: id,
+        ...(type === 'survey.response'
+          ? { kind: 'csat', score: 5, scale_min: 1, scale_max: 5, orientation: '' }
+          : {}),
+        dimensions: { channel: 'email' },
+      })
+      await insertRawRows(ch, RAW_TABLE.surveys, [
+        survey('survey.sent', 'S1', 'u1', D0 + HOUR),
+        survey('survey.response', 'S1', 'u1', D0 + 2 * HOUR),
+        // u2 answered before being sent S1: that answers nothing.
+        survey('survey.response', 'S1', 'u2', D0 + 30 * MIN),
+        survey('survey.sent', 'S1', 'u2', D0 + HOUR),
+        // Sent in the window, answered after it: counts toward its send.
+        survey('survey.sent', 'S1', 'u3', D0 + 23 * HOUR),
+        survey('survey.response', 'S1', 'u3', D0 + DAY + 5 * HOUR),
+        // Answered at the instant it was sent.
+        survey('survey.sent', 'S2', 'u1', D0 + 2 * HOUR),
+        survey('survey.response', 'S2', 'u1', D0 + 2 * HOUR),
+        // Sent before the window (answered in it): not a send of this window.
+        survey('survey.sent', 'S2', 'u4', D0 - HOUR),
+        survey('survey.response', 'S2', 'u4', D0 + HOUR),
+        // Sent twice; the one response answers the resend only.
+        survey('survey.sent', 'S2', 'u5', D0 + 3 * HOUR),
+        survey('survey.sent', 'S2', 'u5', D0 + 5 * HOUR),
+        survey('survey.response', 'S2', 'u5', D0 + 6 * HOUR),
+        survey('survey.sent', 'S2', 'u7', D0 + 4 * HOUR),
+        // A response to a survey never sent to u6.
+        survey('survey.response', 'S1', 'u6', D0 + 3 * HOUR),
+      ])
+    })
+
+    it('ticket volume counts tickets created in the window', async () => {
+      // K2, K3, K4, K5 (K1 before, K6 after).
+      const { status, body } = await getC(`/v1/metrics/ticket_volume?${day}`)
+      expect(status).toBe(200)
+      expect(body).toMatchObject({ value: 4, n: 4 })
+      const groups = (await getC(`/v1/metrics/ticket_volume?${day}&group_by=channel`)).body
+      expect(groups['groups']).toMatchObject([
+        { key: 'chat', value: 2, n: 2 },
+        { key: 'email', value: 1, n: 1 },
+        { key: 'phone', value: 1, n: 1 },
+      ])
+      const none = await getC(
+        `/v1/metrics/ticket_volume?from=${at(D0 - 10 * DAY)}&to=${at(D0 - 9 * DAY)}`,
+      )
+      expect(none.body).toMatchObject({ value: null, n: 0 })
+    })
+
+    it('open backlog counts tickets open at the instant to', async () => {
+      // At the day's end: K4 (never resolved) and K5 (reopened after its resolve).
+      const end = await getC(`/v1/metrics/open_backlog?${day}`)
+      expect(end.body).toMatchObject({ value: 2, n: 2 })
+      const byChannel = await getC(`/v1/metrics/open_backlog?${day}&group_by=channel`)
+      expect(byChannel.body['groups']).toMatchObject([
+        { key: 'chat', n: 1 },
+        { key: 'phone', n: 1 },
+      ])
+      // At 03:30: K1 (reopened at 03:00, resolved again only at 04:00), K3, K4.
+      const early = await getC(`/v1/metrics/open_backlog?from=${at(D0)}&to=${at(D0 + 3.5 * HOUR)}`)
+      expect(early.body).toMatchObject({ value: 3, n: 3 })
+      // At 06:30 K5 is resolved (its reopen comes at 07:00): only K4.
+      const late = await getC(`/v1/metrics/open_backlog?from=${at(D0)}&to=${at(D0 + 6.5 * HOUR)}`)
+      expect(late.body).toMatchObject({ value: 1, n: 1 })
+      const series = await getC(`/v1/metrics/open_backlog?${day}&interval=hour`)
+      expect(series.status).toBe(400)
+      expect(series.body.errors?.[0]?.path).toBe('interval')
+    })
+
+    it('reopen and escalation rate over tickets resolved in the window', async () => {
+      // Resolved in the day: K1 (reopened), K2 (escalated), K3; K5 is reopened, not resolved.
+      const reopen = await getC(`/v1/metrics/reopen_rate?${day}`)
+      expect(reopen.body).toMatchObject({ value: round4(100 / 3), n: 3 })
+      const escalation = await getC(`/v1/metrics/escalation_rate?${day}`)
+      expect(escalation.body).toMatchObject({ value: round4(100 / 3), n: 3 })
+      // By the resolving agent: ann K1, K3; bob K2.
+      const byAgent = await getC(`/v1/metrics/reopen_rate?${day}&group_by=agent`)
+      expect(byAgent.body['groups']).toMatchObject([
+        { key: 'ann', value: 50, n: 2 },
+        { key: 'bob', value: 0, n: 1 },
+      ])
+    })
+
+    it('SLA attainment: first responses within the target, 10 minutes unless given', async () => {
+      // First responses in the day: K1 65 min, K2 3 min, K3 10 min, K4 11 min.
+      const def = await getC(`/v1/metrics/sla_attainment?${day}`)
+      expect(def.body).toMatchObject({ value: 50, n: 4, components: { targetMinutes: 10 } })
+      const wide = await getC(`/v1/metrics/sla_attainment?${day}&target_minutes=70`)
+      expect(wide.body).toMatchObject({ value: 100, n: 4 })
+      const tight = await getC(`/v1/metrics/sla_attainment?${day}&target_minutes=5&group_by=agent`)
+      expect(tight.body).toMatchObject({ value: 25, n: 4 })
+      expect(tight.body['groups']).toMatchObject([
+        { key: 'ann', value: 0, n: 2 },
+        { key: 'bob', value: 50, n: 2 },
+      ])
+      const bad = await getC(`/v1/metrics/sla_attainment?${day}&target_minutes=-1`)
+      expect(bad.status).toBe(400)
+      expect(bad.body.errors?.map((e) => e.path)).toEqual(['target_minutes'])
+      const elsewhere = await getC(`/v1/metrics/frt?${day}&target_minutes=5`)
+      expect(elsewhere.status).toBe(400)
+      expect(elsewhere.body.errors?.map((e) => e.path)).toEqual(['target_minutes'])
+    })
+
+    it('survey response rate counts each response toward the send it answers', async () => {
+      // Sends in the day: S1 u1 ✓, u2 ✗ (answered before it), u3 ✓ (answered after the day);
+      // S2 u1 ✓, u5 ✗ then ✓ (the resend is answered), u7 ✗ → 4 of 7.
+      const { body } = await getC(`/v1/metrics/survey_response_rate?${day}`)
+      expect(body).toMatchObject({ value: round4((4 / 7) * 100), n: 7 })
+      const bySurvey = await getC(`/v1/metrics/survey_response_rate?${day}&group_by=survey_id`)
+      expect(bySurvey.body['groups']).toMatchObject([
+        { key: 'S2', value: 50, n: 4 },
+        { key: 'S1', value: round4((2 / 3) * 100), n: 3 },
+      ])
+      const s1 = await getC(`/v1/metrics/survey_response_rate?${day}&survey_id=S1`)
+      expect(s1.body).toMatchObject({ n: 3 })
+      const other = await get(`/v1/metrics/survey_response_rate?${day}`)
+      expect(other.body).toMatchObject({ value: null, n: 0 })
+    })
+  })
+
   it('serves an OpenAPI document naming every parameter', async () => {
     const res = await fetch(`${handle.url}/openapi.json`)
     const doc = (await res.json()) as {
@@ -604,7 +789,16 @@ describe('query API over ClickHouse', () => {
     }
     const params = doc.paths['/v1/metrics/{metric}']!.get.parameters
     expect(params.find((p) => p.name === 'metric')?.schema.enum).toEqual(
-      expect.arrayContaining(['reply_time', 'historical_clv']),
+      expect.arrayContaining([
+        'reply_time',
+        'historical_clv',
+        'ticket_volume',
+        'open_backlog',
+        'reopen_rate',
+        'escalation_rate',
+        'sla_attainment',
+        'survey_response_rate',
+      ]),
     )
     const names = params.map((p) => p.name)
     expect(names).toEqual(
@@ -618,6 +812,7 @@ describe('query API over ClickHouse', () => {
         'compare',
         'channel',
         'customer_id',
+        'target_minutes',
       ]),
     )
   })
