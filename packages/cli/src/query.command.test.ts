@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { answerSchema, formatAnswer, parseTime, queryFlags } from './query.command.ts'
+import { answerSchema, formatAnswer, parseTime, queryFlags, queryParams } from './query.command.ts'
 
 describe('cxpulse query times', () => {
   const now = Date.UTC(2026, 10, 23, 12, 0, 0)
@@ -61,6 +61,39 @@ describe('cxpulse query table', () => {
     expect(lines.slice(3)).toEqual([
       '  at                        value   n  95% CI',
       '  2026-11-22T00:00:00.000Z     -5  40  -30 … 20',
+    ])
+  })
+})
+
+describe('cxpulse query parameters', () => {
+  it('passes the customer and currency of historical_clv, and a breakdown of reply_time', () => {
+    const clv = queryFlags.parse({
+      _: ['historical_clv'],
+      from: '2026-10-01T00:00:00Z',
+      to: '2026-11-01T00:00:00Z',
+      'customer-id': 'c 42',
+      currency: 'EUR',
+    })
+    expect(queryParams(clv).toString()).toBe(
+      'from=2026-10-01T00%3A00%3A00.000Z&to=2026-11-01T00%3A00%3A00.000Z&customer_id=c+42&currency=EUR',
+    )
+    const reply = queryFlags.parse({
+      _: ['reply_time'],
+      from: '2026-10-01T00:00:00Z',
+      to: '2026-11-01T00:00:00Z',
+      'group-by': 'agent',
+      filter: ['channel=chat'],
+    })
+    expect(Object.fromEntries(queryParams(reply))).toMatchObject({
+      group_by: 'agent',
+      channel: 'chat',
+    })
+    const sla = queryFlags.parse({ _: ['sla_attainment'], 'target-minutes': '15' })
+    expect(queryParams(sla).get('target_minutes')).toBe('15')
+    const bad = queryFlags.safeParse({ _: ['historical_clv'], currency: 'euro', 'customer-id': '' })
+    expect(bad.error?.issues.map((i) => i.path.join('.')).sort()).toEqual([
+      'currency',
+      'customer-id',
     ])
   })
 })

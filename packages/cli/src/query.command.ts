@@ -2,8 +2,9 @@ import { z } from 'zod'
 
 export const queryHelp = `Usage: cxpulse query [options] METRIC
 
-Asks the query API for one metric (csat, nps, ces, churn_rate, frt, …; the API's
-GET /v1/metrics lists them) over a window, and prints a table or, with --json, the answer.
+Asks the query API for one metric (csat, nps, ces, churn_rate, frt, reply_time,
+sla_attainment, open_backlog, historical_clv, …; the API's GET /v1/metrics lists them) over a window, and prints a table
+or, with --json, the answer (with the metric's components: median and p90, currency, …).
 
 Options:
   --url URL           query API base URL (default http://127.0.0.1:8081)
@@ -16,6 +17,9 @@ Options:
   --filter K=V        a dimension filter; repeat for several
   --compare           also the previous period of the same length
   --tz ZONE           IANA time zone for series buckets
+  --customer-id ID    the customer historical_clv values (required for it)
+  --currency CODE     ISO 4217 currency for clv and historical_clv (when there are several)
+  --target-minutes M  sla_attainment's first-response target (default 10)
   --json              print the API's JSON answer
   -h, --help          this text`
 
@@ -29,6 +33,9 @@ export const queryOptions = {
   filter: { type: 'string', multiple: true },
   compare: { type: 'boolean' },
   tz: { type: 'string' },
+  'customer-id': { type: 'string' },
+  currency: { type: 'string' },
+  'target-minutes': { type: 'string' },
   json: { type: 'boolean' },
 } as const
 
@@ -72,6 +79,15 @@ export const queryFlags = z.object({
   filter: z.array(z.string().regex(/^[a-z_]+=.+$/, 'expected KEY=VALUE')).default([]),
   compare: z.boolean().default(false),
   tz: z.string().min(1).optional(),
+  'customer-id': z.string().min(1).optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR')
+    .optional(),
+  'target-minutes': z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'a number of minutes, e.g. 10')
+    .optional(),
   json: z.boolean().default(false),
 })
 
@@ -128,21 +144,30 @@ export function formatAnswer(body: Answer, from: Date, to: Date): string {
   return lines.join('\n')
 }
 
+/** The API's query string for these flags (the API validates the values again). */
+export function queryParams(flags: z.output<typeof queryFlags>): URLSearchParams {
+  const params = new URLSearchParams({ from: flags.from.toISOString(), to: flags.to.toISOString() })
+  if (flags.interval) params.set('interval', flags.interval)
+  if (flags['group-by']) params.set('group_by', flags['group-by'])
+  if (flags.compare) params.set('compare', 'previous_period')
+  if (flags.tz) params.set('tz', flags.tz)
+  if (flags['customer-id']) params.set('customer_id', flags['customer-id'])
+  if (flags.currency) params.set('currency', flags.currency)
+  if (flags['target-minutes']) params.set('target_minutes', flags['target-minutes'])
+  for (const f of flags.filter) {
+    const i = f.indexOf('=')
+    params.append(f.slice(0, i), f.slice(i + 1))
+  }
+  return params
+}
+
 export async function runQuery(flags: z.output<typeof queryFlags>): Promise<number> {
   const key = flags.key ?? process.env['CXPULSE_API_KEY']
   if (!key) {
     console.error('cxpulse query: give --key or set CXPULSE_API_KEY')
     return 2
   }
-  const params = new URLSearchParams({ from: flags.from.toISOString(), to: flags.to.toISOString() })
-  if (flags.interval) params.set('interval', flags.interval)
-  if (flags['group-by']) params.set('group_by', flags['group-by'])
-  if (flags.compare) params.set('compare', 'previous_period')
-  if (flags.tz) params.set('tz', flags.tz)
-  for (const f of flags.filter) {
-    const i = f.indexOf('=')
-    params.append(f.slice(0, i), f.slice(i + 1))
-  }
+  const params = queryParams(flags)
   let res: Response
   try {
     res = await fetch(`${flags.url}/v1/metrics/${flags._[0]}?${params}`, {

@@ -92,3 +92,38 @@ export async function queryPurchases(
     row: purchaseRow,
   })
 }
+
+const customerPurchaseRow = z.object({
+  currency: z.string(),
+  revenue: num,
+  purchases: num,
+  with_margin: num,
+  average_gross_margin: num.nullable(),
+})
+export type CustomerPurchases = z.output<typeof customerPurchaseRow>
+
+/**
+ * One customer's purchases in [from, to), per currency (never mixed): revenue over all of
+ * them, and the plain mean gross margin over those that carry one (NULL when none does).
+ */
+export async function queryCustomerPurchases(
+  ch: ClickHouse,
+  spec: Omit<WindowSpec, 'interval' | 'groupBy'> & { customerId: string },
+): Promise<CustomerPurchases[]> {
+  const dims: readonly Dimension[] = ['channel', 'product', 'region', 'segment']
+  const sql =
+    `SELECT currency, toString(sum(revenue)) AS revenue, count() AS purchases, ` +
+    `count(gross_margin) AS with_margin, avgOrNull(gross_margin) AS average_gross_margin ` +
+    `FROM ${ch.table(RAW_TABLE.customers)} WHERE tenant_id = {tenant:String} AND type = 'customer.purchase' ` +
+    `AND customer_id = {customer_id:String} ` +
+    `AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') ` +
+    `AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')` +
+    filterSql(spec.filters, dims) +
+    ' GROUP BY currency ORDER BY currency'
+  return queryRows(ch, {
+    name: 'customer_purchases',
+    sql,
+    params: { ...windowParams(spec), customer_id: spec.customerId },
+    row: customerPurchaseRow,
+  })
+}

@@ -60,16 +60,25 @@ export type {
   WindowSpec,
   Keyed,
 } from './window.query.ts'
-export { querySurveySums, queryFeedbackReplies, SURVEY_SUM_COLUMNS } from './survey.queries.ts'
+export {
+  querySurveySums,
+  queryFeedbackReplies,
+  querySurveyResponseRate,
+  SURVEY_SUM_COLUMNS,
+} from './survey.queries.ts'
 export type { SurveyKind, SurveySums } from './survey.queries.ts'
 export {
   TICKET_DIMENSIONS,
   queryTicketDurations,
   queryFcr,
+  queryOpenBacklog,
   queryQueueWait,
+  queryReplyTimes,
+  queryResolvedFlags,
+  querySla,
   queryTicketsCreated,
 } from './ticket.queries.ts'
 export type { Durations, DurationMetric } from './ticket.queries.ts'
 export { queryIqs } from './qa.queries.ts'
-export { queryLifecycle, queryPurchases } from './customer.queries.ts'
-export type { LifecycleCounts, PurchaseTotals } from './customer.queries.ts'
+export { queryCustomerPurchases, queryLifecycle, queryPurchases } from './customer.queries.ts'
+export type { CustomerPurchases, LifecycleCounts, PurchaseTotals } from './customer.queries.ts'

@@ -11,6 +11,8 @@ import { RAW_TABLE } from './tables.ts'
 import {
   queryFcr,
   queryQueueWait,
+  queryResolvedFlags,
+  querySla,
   queryTicketDurations,
   queryTicketsCreated,
 } from './ticket.queries.ts'
@@ -196,6 +198,18 @@ describe('rollup queries read their aggregate projections', () => {
 
   it('FCR reads the per-ticket state projection', async () => {
     expect(await plans((c) => queryFcr(c, { ...days, interval: 'week' }))).toEqual([['p_ticket']])
+  })
+
+  // Reply time, open backlog and survey response rate read raw rows on purpose (a reply needs
+  // the conversation before it, a backlog the state as of `to`, a response the send it answers);
+  // they are not listed here.
+  it('reopen/escalation flags and SLA attainment read the per-ticket state projection', async () => {
+    expect(await plans((c) => queryResolvedFlags(c, { ...days, groupBy: 'agent' }))).toEqual([
+      ['p_ticket'],
+    ])
+    expect(await plans((c) => querySla(c, { ...seconds, targetSeconds: 600 }))).toEqual([
+      ['p_ticket'],
+    ])
   })
 
   it.each([

@@ -107,3 +107,44 @@ export async function queryFeedbackReplies(
     { dimensions: DIMENSIONS, extraWhere: "type = 'survey.response' AND has_comment = 1" },
   )
 }
+
+const responseRateRow = z.object({ n: num, responded: num })
+
+/**
+ * Surveys sent in the window (`survey.sent`, by send time; every dimension, survey_id
+ * included, is the send's) and those of them answered. A response answers the latest send of
+ * the same survey to the same customer at or before it (at one instant the send comes first), so
+ * a resend starts a new send and a response before any send answers nothing; a response after
+ * `to` still counts toward its send in the window. Reads raw rows: the pairing needs every
+ * event of each (survey_id, customer_id) that had a send in the window.
+ */
+export async function querySurveyResponseRate(
+  ch: ClickHouse,
+  spec: WindowSpec,
+): Promise<Keyed<z.output<typeof responseRateRow>>[]> {
+  const table = ch.table(RAW_TABLE.surveys)
+  const dims = ['channel', 'agent', 'team', 'product', 'region', 'segment'] as const
+  const events =
+    `SELECT survey_id, customer_id, occurred_at, type = 'survey.sent' AS is_send, ` +
+    dims.map((d) => `\`dimensions.${d}\` AS d_${d}`).join(', ') +
+    `, sum(toUInt64(is_send)) OVER (PARTITION BY survey_id, customer_id ` +
+    `ORDER BY occurred_at, NOT is_send, event_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS send_seq ` +
+    `FROM ${table} WHERE tenant_id = {tenant:String} AND survey_id != '' ` +
+    `AND (survey_id, customer_id) IN (SELECT survey_id, customer_id FROM ${table} ` +
+    `WHERE tenant_id = {tenant:String} AND type = 'survey.sent' ` +
+    `AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') ` +
+    `AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC'))`
+  const sends =
+    `(SELECT {tenant:String} AS tenant_id, survey_id, minIf(occurred_at, is_send) AS sent_at, ` +
+    `countIf(NOT is_send) > 0 AS responded, ` +
+    dims.map((d) => `anyIf(d_${d}, is_send) AS ${d}`).join(', ') +
+    ` FROM (${events}) WHERE send_seq > 0 GROUP BY survey_id, customer_id, send_seq)`
+  return aggregate(
+    ch,
+    'survey_response_rate',
+    { table: sends, time: 'sent_at', columns: { n: 'count()', responded: 'countIf(responded)' } },
+    spec,
+    responseRateRow,
+    { dimensions: DIMENSIONS },
+  )
+}

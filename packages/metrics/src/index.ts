@@ -26,6 +26,7 @@ export {
   computeCsat,
   computeCsatMean,
   computeNps,
+  computeSurveyResponseRate,
   csatPositiveMin,
   isCesLowEffort,
   isCsatPositive,
@@ -46,6 +47,7 @@ export type {
   NpsAggregate,
   NpsCategory,
   NpsComponents,
+  SurveyResponseRateInput,
 } from './survey.ts'
 
 export {
@@ -62,6 +64,7 @@ export type {
   ClvInput,
   CrrComponents,
   CrrInput,
+  HistoricalClvComponents,
   HistoricalClvInput,
   ReferralInput,
 } from './lifecycle.ts'
@@ -70,13 +73,19 @@ export {
   computeAwt,
   computeChannelMix,
   computeComplaintResolutionTime,
+  computeEscalationRate,
   computeFcr,
   computeFeedbackReplyRate,
   computeFirstResponseTime,
   computeIqs,
   computeIqsFromSums,
+  computeReopenRate,
   computeReplyTime,
   computeResolutionTime,
+  computeSlaAttainment,
+  computeTicketCount,
+  SLA_DEFAULT_TARGET_MINUTES,
+  pairReplies,
   percentileSorted,
   reviewScore,
   summarizeDurations,
@@ -91,6 +100,10 @@ export type {
   FeedbackReplyInput,
   QaCriterion,
   QaReview,
+  ReplyPair,
+  ResolvedFlagInput,
+  SlaInput,
+  TicketMessage,
 } from './tickets.ts'
 
 export { npsDifferenceTest, twoProportionZTest, welchTTest } from './significance.ts'

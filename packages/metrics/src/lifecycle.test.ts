@@ -97,15 +97,50 @@ describe('CLV', () => {
     )
   })
 
-  it('historical CLV = purchases × average gross margin', () => {
+  it('historical CLV = sum of purchases × average gross margin', () => {
+    // Four purchases of 300 at 40 % average margin: 1200 × 0.4.
     expect(computeHistoricalClv({ revenue: 1200, purchases: 4, averageGrossMargin: 0.4 })).toEqual({
       value: 480,
       n: 4,
+      components: { revenue: 1200, averageGrossMargin: 0.4 },
     })
-    expect(computeHistoricalClv({ revenue: 0, purchases: 0, averageGrossMargin: 0.4 })).toEqual({
+    // One purchase.
+    expect(computeHistoricalClv({ revenue: 80, purchases: 1, averageGrossMargin: 0.25 })).toEqual({
+      value: 20,
+      n: 1,
+      components: { revenue: 80, averageGrossMargin: 0.25 },
+    })
+    // A margin of 0 is a known zero, not missing.
+    expect(
+      computeHistoricalClv({ revenue: 80, purchases: 1, averageGrossMargin: 0 }),
+    ).toMatchObject({ value: 0, n: 1 })
+  })
+
+  it('historical CLV is null with n = 0 without purchases or without any margin', () => {
+    expect(computeHistoricalClv({ revenue: 0, purchases: 0, averageGrossMargin: null })).toEqual({
       value: null,
       n: 0,
+      components: { revenue: 0, averageGrossMargin: null },
     })
+    expect(computeHistoricalClv({ revenue: 500, purchases: 2, averageGrossMargin: null })).toEqual({
+      value: null,
+      n: 0,
+      components: { revenue: 500, averageGrossMargin: null },
+    })
+  })
+
+  it('historical CLV refuses inconsistent input', () => {
+    for (const averageGrossMargin of [1.2, -0.1, Number.NaN]) {
+      expect(() => computeHistoricalClv({ revenue: 10, purchases: 1, averageGrossMargin })).toThrow(
+        MetricInputError,
+      )
+    }
+    expect(() =>
+      computeHistoricalClv({ revenue: 10, purchases: 0, averageGrossMargin: 0.5 }),
+    ).toThrow(MetricInputError)
+    expect(() =>
+      computeHistoricalClv({ revenue: -1, purchases: 1, averageGrossMargin: 0.5 }),
+    ).toThrow(MetricInputError)
   })
 })
 

@@ -127,24 +127,40 @@ export function computeClv(input: ClvInput): MetricResult<ClvComponents> {
 
 /** One customer's purchases in ONE currency, major units. */
 export interface HistoricalClvInput {
-  /** Sum of the customer's purchase amounts. */
+  /** Sum of the customer's purchase amounts (all of them, with or without a margin). */
   revenue: number
   purchases: number
-  /** Average gross margin as a fraction (0.4 = 40 %). */
-  averageGrossMargin: number
+  /**
+   * Average gross margin as a fraction (0.4 = 40 %): the plain mean over the purchases that
+   * carry one. Null when none does — the value is then unknown (null), not 0.
+   */
+  averageGrossMargin: number | null
 }
 
-/** Historical CLV = sum of the customer's purchases × average gross margin; n = purchases. */
-export function computeHistoricalClv(input: HistoricalClvInput): MetricResult {
+export interface HistoricalClvComponents {
+  revenue: number
+  averageGrossMargin: number | null
+}
+
+/**
+ * Historical CLV = sum of the customer's purchases × average gross margin; n = purchases.
+ * Null with n = 0 without purchases, or when no purchase says its margin.
+ */
+export function computeHistoricalClv(
+  input: HistoricalClvInput,
+): MetricResult<HistoricalClvComponents> {
   assertNonNegative('revenue', input.revenue)
   assertCount('purchases', input.purchases)
-  if (!Number.isFinite(input.averageGrossMargin) || input.averageGrossMargin > 1) {
-    throw new MetricInputError(
-      `averageGrossMargin must be a fraction <= 1, got ${input.averageGrossMargin}`,
-    )
+  const margin = input.averageGrossMargin
+  if (margin !== null && (!Number.isFinite(margin) || margin < 0 || margin > 1)) {
+    throw new MetricInputError(`averageGrossMargin must be a fraction in [0, 1], got ${margin}`)
   }
-  if (input.purchases === 0) return { value: null, n: 0 }
-  return { value: input.revenue * input.averageGrossMargin, n: input.purchases }
+  if (input.purchases === 0 && input.revenue > 0) {
+    throw new MetricInputError('revenue without any purchase')
+  }
+  const components = { revenue: input.revenue, averageGrossMargin: margin }
+  if (input.purchases === 0 || margin === null) return { value: null, n: 0, components }
+  return { value: input.revenue * margin, n: input.purchases, components }
 }
 
 export interface ReferralInput {

@@ -13,6 +13,7 @@ describe('metric registry', () => {
         'clv',
         'complaint_resolution_time',
         'crr',
+        'escalation_rate',
         'csat',
         'csat_mean',
         'fcr',
@@ -21,9 +22,14 @@ describe('metric registry', () => {
         'historical_clv',
         'iqs',
         'nps',
+        'open_backlog',
         'referral_rate',
+        'reopen_rate',
         'reply_time',
         'resolution_time',
+        'sla_attainment',
+        'survey_response_rate',
+        'ticket_volume',
       ].sort(),
     )
     for (const id of METRIC_IDS) {

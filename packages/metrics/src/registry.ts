@@ -1,8 +1,9 @@
 /**
  * - percent: 0–100 %; nps: NPS points, −100 to 100; score: 0–100 normalised score;
- * - scale: the survey's own scale (CES mean); seconds; currency: major units of one currency.
+ * - scale: the survey's own scale (CES mean); seconds; currency: major units of one currency;
+ * - count: a number of things (tickets).
  */
-export type MetricUnit = 'percent' | 'nps' | 'score' | 'scale' | 'seconds' | 'currency'
+export type MetricUnit = 'percent' | 'nps' | 'score' | 'scale' | 'seconds' | 'currency' | 'count'
 
 /** How `ci95` is computed, when there is one. */
 export type MetricCi = 'wilson' | 'nps_se' | 'mean_normal'
@@ -90,6 +91,15 @@ const definitions = [
     ci: null,
     alertTest: 'two_proportion_z',
   }),
+  define('survey_response_rate', {
+    name: 'Survey response rate',
+    description:
+      'Surveys sent in the window that got a response (same survey and customer), over surveys sent.',
+    unit: 'percent',
+    higherIsBetter: true,
+    ci: null,
+    alertTest: null,
+  }),
   define('churn_rate', {
     name: 'Churn rate',
     description: 'Customers active at the window start who churned in it, over those active.',
@@ -165,6 +175,48 @@ const definitions = [
   define('fcr', {
     name: 'First contact resolution',
     description: 'Resolved tickets with exactly one agent reply and never reopened.',
+    unit: 'percent',
+    higherIsBetter: true,
+    ci: null,
+    alertTest: null,
+  }),
+  define('ticket_volume', {
+    name: 'Ticket volume',
+    description: 'Tickets created in the window (ticket.created events).',
+    unit: 'count',
+    higherIsBetter: null,
+    ci: null,
+    alertTest: null,
+  }),
+  define('open_backlog', {
+    name: 'Open backlog',
+    description:
+      'Tickets created before `to` whose latest state before `to` is not resolved (at instant `to`).',
+    unit: 'count',
+    higherIsBetter: false,
+    ci: null,
+    alertTest: null,
+  }),
+  define('reopen_rate', {
+    name: 'Reopen rate',
+    description: 'Tickets resolved in the window that were reopened at least once, over resolved.',
+    unit: 'percent',
+    higherIsBetter: false,
+    ci: null,
+    alertTest: null,
+  }),
+  define('escalation_rate', {
+    name: 'Escalation rate',
+    description: 'Tickets resolved in the window that were escalated at least once, over resolved.',
+    unit: 'percent',
+    higherIsBetter: false,
+    ci: null,
+    alertTest: null,
+  }),
+  define('sla_attainment', {
+    name: 'SLA attainment',
+    description:
+      'Tickets first answered in the window within the target (default 10 min), over those first answered.',
     unit: 'percent',
     higherIsBetter: true,
     ci: null,

@@ -9,6 +9,7 @@ import {
   computeCsat,
   computeCsatMean,
   computeNps,
+  computeSurveyResponseRate,
   csatPositiveMin,
   isCesLowEffort,
   isCsatPositive,
@@ -279,5 +280,18 @@ describe('CES', () => {
   it('rejects an unknown orientation from untyped callers', () => {
     const bad = { orientation: 'mixed', n: 1, sum: 3, sumSq: 9, lowEffort: 0 }
     expect(() => computeCes(bad as unknown as CesAggregate)).toThrow(MetricInputError)
+  })
+})
+
+describe('survey response rate', () => {
+  it('answered sends / sends × 100', () => {
+    // 1,000 surveys sent, 250 answered → 25 %.
+    expect(computeSurveyResponseRate({ sent: 1000, responded: 250 })).toEqual({
+      value: 25,
+      n: 1000,
+    })
+    expect(computeSurveyResponseRate({ sent: 1, responded: 1 })).toEqual({ value: 100, n: 1 })
+    expect(computeSurveyResponseRate({ sent: 0, responded: 0 })).toEqual({ value: null, n: 0 })
+    expect(() => computeSurveyResponseRate({ sent: 1, responded: 2 })).toThrow(MetricInputError)
   })
 })

@@ -359,3 +359,17 @@ export function computeCesPct(agg: CesAggregate): MetricResult<CesPctComponents>
   const components = { orientation: agg.orientation, lowEffort: agg.lowEffort }
   return { value, n: value === null ? 0 : agg.n, ci95: null, components }
 }
+
+export interface SurveyResponseRateInput {
+  /** Surveys sent in the window (`survey.sent` events). */
+  sent: number
+  /** Of those, the sends a response answered (same survey_id and customer). */
+  responded: number
+}
+
+/** Survey response rate % = answered sends / sends in the window × 100; n = sends. */
+export function computeSurveyResponseRate(input: SurveyResponseRateInput): MetricResult {
+  assertPart('responded', input.responded, 'sent', input.sent)
+  const value = percentOf(input.responded, input.sent)
+  return { value, n: value === null ? 0 : input.sent }
+}

@@ -71,6 +71,62 @@ export function summarizeDurationAggregate(input: {
 export const computeFirstResponseTime = summarizeDurations
 /** Average reply time: agent reply − the customer message it answers, per such reply. */
 export const computeReplyTime = summarizeDurations
+
+/** One message of a ticket's conversation: `ticket.created` and customer replies, agent replies. */
+export interface TicketMessage {
+  /** Epoch milliseconds (event time). */
+  at: number
+  from: 'customer' | 'agent'
+  /** The replying agent (agent messages). */
+  agent?: string
+}
+
+export interface ReplyPair {
+  /** When the agent replied (what the window selects). */
+  at: number
+  agent: string
+  seconds: number
+}
+
+/**
+ * The SPEC's reply pairing: each agent message answers the latest customer message before it
+ * that no earlier agent message has answered (`ticket.created` is the first customer message).
+ * An agent message answers the customer messages since the previous agent message, measured
+ * from the latest of them, so in time order a message counts exactly when the message just
+ * before it is the customer's; a follow-up with no new customer message answers nothing.
+ * Agent messages are distinct (instant, agent) pairs (a first_response and an agent_replied of
+ * the same agent at the same instant are one message). At the same instant a customer message
+ * is taken to come first, then agents in name order. The query package does the same pairing
+ * in SQL (ticket.queries.ts, queryReplyTimes); this is its reference.
+ */
+export function pairReplies(messages: readonly TicketMessage[]): ReplyPair[] {
+  const seen = new Set<string>()
+  const distinct: TicketMessage[] = []
+  for (const m of messages) {
+    if (!Number.isFinite(m.at))
+      throw new MetricInputError(`message time must be finite, got ${m.at}`)
+    const key = m.from === 'agent' ? `a${m.at}\u0000${m.agent ?? ''}` : `c${m.at}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    distinct.push(m)
+  }
+  const rank = (m: TicketMessage) => (m.from === 'customer' ? 0 : 1)
+  distinct.sort(
+    (a, b) =>
+      a.at - b.at ||
+      rank(a) - rank(b) ||
+      ((a.agent ?? '') < (b.agent ?? '') ? -1 : (a.agent ?? '') > (b.agent ?? '') ? 1 : 0),
+  )
+  const pairs: ReplyPair[] = []
+  for (let i = 1; i < distinct.length; i++) {
+    const prev = distinct[i - 1]!
+    const cur = distinct[i]!
+    if (cur.from === 'agent' && prev.from === 'customer') {
+      pairs.push({ at: cur.at, agent: cur.agent ?? '', seconds: (cur.at - prev.at) / 1000 })
+    }
+  }
+  return pairs
+}
 /** Resolution time: last resolve − created, per ticket resolved in the window. */
 export const computeResolutionTime = summarizeDurations
 /** Resolution time restricted to tickets flagged as complaints or escalated. */
@@ -87,6 +143,53 @@ export function computeFcr(input: FcrInput): MetricResult {
   assertPart('resolvedFirstContact', input.resolvedFirstContact, 'resolved', input.resolved)
   const value = percentOf(input.resolvedFirstContact, input.resolved)
   return { value, n: value === null ? 0 : input.resolved }
+}
+
+export interface ResolvedFlagInput {
+  /** Tickets resolved in the window. */
+  resolved: number
+  /** Of those, the ones that were reopened (reopen rate) or escalated (escalation rate). */
+  flagged: number
+}
+
+/** Reopen rate % = resolved tickets reopened at least once / resolved × 100; n = resolved. */
+export function computeReopenRate(input: ResolvedFlagInput): MetricResult {
+  assertPart('reopened', input.flagged, 'resolved', input.resolved)
+  const value = percentOf(input.flagged, input.resolved)
+  return { value, n: value === null ? 0 : input.resolved }
+}
+
+/** Escalation rate % = resolved tickets escalated at least once / resolved × 100; n = resolved. */
+export function computeEscalationRate(input: ResolvedFlagInput): MetricResult {
+  assertPart('escalated', input.flagged, 'resolved', input.resolved)
+  const value = percentOf(input.flagged, input.resolved)
+  return { value, n: value === null ? 0 : input.resolved }
+}
+
+/** The SPEC's default SLA target: the seeds cite 82 % of customers expecting a reply in 10 min. */
+export const SLA_DEFAULT_TARGET_MINUTES = 10
+
+export interface SlaInput {
+  /** Tickets whose first response falls in the window. */
+  responded: number
+  /** Of those, first answered within the target (first_response − created ≤ target). */
+  withinTarget: number
+}
+
+/** SLA attainment % = within target / tickets first answered in the window × 100; n = responded. */
+export function computeSlaAttainment(input: SlaInput): MetricResult {
+  assertPart('withinTarget', input.withinTarget, 'responded', input.responded)
+  const value = percentOf(input.withinTarget, input.responded)
+  return { value, n: value === null ? 0 : input.responded }
+}
+
+/**
+ * A count of tickets (ticket volume, open backlog): value = n = the count. As every metric, a
+ * count of nothing is null with n = 0 (SPEC: an empty window is null, never 0).
+ */
+export function computeTicketCount(count: number): MetricResult {
+  assertCount('tickets', count)
+  return count === 0 ? { value: null, n: 0 } : { value: count, n: count }
 }
 
 export interface FeedbackReplyInput {

@@ -1,15 +1,22 @@
 import {
   QueryShapeError,
+  queryCustomerPurchases,
   queryFcr,
   queryFeedbackReplies,
+  queryOpenBacklog,
   queryIqs,
   queryLifecycle,
   queryPurchases,
   queryQueueWait,
+  queryReplyTimes,
+  queryResolvedFlags,
+  querySla,
+  querySurveyResponseRate,
   querySurveySums,
   queryTicketDurations,
   queryTicketsCreated,
   type ClickHouse,
+  type Durations,
   type Keyed,
   type SurveySums,
   type WindowSpec,
@@ -25,11 +32,18 @@ import {
   computeCrr,
   computeCsat,
   computeCsatMean,
+  computeEscalationRate,
   computeFcr,
   computeFeedbackReplyRate,
+  computeHistoricalClv,
   computeIqsFromSums,
   computeNps,
   computeReferralRate,
+  computeReopenRate,
+  computeSlaAttainment,
+  computeSurveyResponseRate,
+  computeTicketCount,
+  SLA_DEFAULT_TARGET_MINUTES,
   summarizeDurationAggregate,
   type MetricId,
   type MetricResult,
@@ -132,21 +146,36 @@ function cesMeanRows(rows: Keyed<SurveySums>[], q: MetricQuery): Keyed<SurveySum
 
 const orientationOf = (q: MetricQuery) => q.orientation ?? 'agreement'
 
+// One row per key: quantiles cannot be merged, so ClickHouse computes them per key.
+const durationResult = (rows: Keyed<Durations>[]) =>
+  summarizeDurationAggregate({
+    n: rows[0]?.n ?? 0,
+    sumSeconds: rows[0]?.sum ?? 0,
+    median: rows[0]?.median ?? null,
+    p90: rows[0]?.p90 ?? null,
+  })
+
 const durations =
   (metric: 'frt' | 'resolution_time' | 'complaint_resolution_time'): Compute =>
   (ch, spec) =>
-    byKey(
-      spec,
-      (s) => queryTicketDurations(ch, { ...s, metric }),
-      // One row per key: quantiles cannot be merged, so ClickHouse computes them per key.
-      (rows) =>
-        summarizeDurationAggregate({
-          n: rows[0]?.n ?? 0,
-          sumSeconds: rows[0]?.sum ?? 0,
-          median: rows[0]?.median ?? null,
-          p90: rows[0]?.p90 ?? null,
-        }),
+    byKey(spec, (s) => queryTicketDurations(ch, { ...s, metric }), durationResult)
+
+/** 422 naming `currency` when amounts in several currencies would otherwise be mixed. */
+function oneCurrency<T extends { currency: string }>(
+  rows: readonly T[],
+  asked?: string,
+): T | undefined {
+  const currencies = rows.map((t) => t.currency)
+  if (!asked && currencies.length > 1) {
+    throw new HttpError(
+      422,
+      'mixed_currencies',
+      `purchases in several currencies (${currencies.join(', ')}); pass currency=XXX`,
+      [{ path: 'currency', message: `one of ${currencies.join(', ')}` }],
     )
+  }
+  return rows.find((x) => x.currency === (asked ?? currencies[0]))
+}
 
 function noSeries(metric: string, spec: WindowSpec): void {
   if (spec.interval || spec.groupBy) {
@@ -205,6 +234,7 @@ const COMPUTE: Partial<Record<MetricId, Compute>> = {
     })
   }),
   frt: durations('frt'),
+  reply_time: (ch, spec) => byKey(spec, (s) => queryReplyTimes(ch, s), durationResult),
   resolution_time: durations('resolution_time'),
   complaint_resolution_time: durations('complaint_resolution_time'),
   fcr: (ch, spec) =>
@@ -313,17 +343,7 @@ const COMPUTE: Partial<Record<MetricId, Compute>> = {
   },
   clv: async (ch, spec, q) => {
     noSeries('clv', spec)
-    const totals = await queryPurchases(ch, spec)
-    const currencies = totals.map((t) => t.currency)
-    if (!q.currency && currencies.length > 1) {
-      throw new HttpError(
-        422,
-        'mixed_currencies',
-        `purchases in several currencies (${currencies.join(', ')}); pass currency=XXX`,
-        [{ path: 'currency', message: `one of ${currencies.join(', ')}` }],
-      )
-    }
-    const t = totals.find((x) => x.currency === (q.currency ?? currencies[0]))
+    const t = oneCurrency(await queryPurchases(ch, spec), q.currency)
     const periodYears = (spec.to.getTime() - spec.from.getTime()) / YEAR_MS
     let annualChurnRate: number | undefined
     if (q.lifespan_years === undefined) {
@@ -349,7 +369,101 @@ const COMPUTE: Partial<Record<MetricId, Compute>> = {
       },
     }
   },
+  ticket_volume: (ch, spec) =>
+    byKey(
+      spec,
+      (s) => queryTicketsCreated(ch, s),
+      (rows) => computeTicketCount(rows.reduce((a, r) => a + r.n, 0)),
+    ),
+  open_backlog: async (ch, spec) => {
+    if (spec.interval) {
+      throw new HttpError(400, 'unsupported', 'open_backlog is an instant (to); remove interval', [
+        { path: 'interval', message: 'not supported for open_backlog' },
+      ])
+    }
+    return byKey(
+      spec,
+      (s) => queryOpenBacklog(ch, s),
+      (rows) => computeTicketCount(rows.reduce((a, r) => a + r.n, 0)),
+    )
+  },
+  reopen_rate: (ch, spec) =>
+    byKey(
+      spec,
+      (s) => queryResolvedFlags(ch, s),
+      (rows) =>
+        computeReopenRate({
+          resolved: rows.reduce((a, r) => a + r.n, 0),
+          flagged: rows.reduce((a, r) => a + r.reopened, 0),
+        }),
+    ),
+  escalation_rate: (ch, spec) =>
+    byKey(
+      spec,
+      (s) => queryResolvedFlags(ch, s),
+      (rows) =>
+        computeEscalationRate({
+          resolved: rows.reduce((a, r) => a + r.n, 0),
+          flagged: rows.reduce((a, r) => a + r.escalated, 0),
+        }),
+    ),
+  sla_attainment: (ch, spec, q) => {
+    const targetMinutes = q.target_minutes ?? SLA_DEFAULT_TARGET_MINUTES
+    return byKey(
+      spec,
+      (s) => querySla(ch, { ...s, targetSeconds: targetMinutes * 60 }),
+      (rows) => {
+        const r = computeSlaAttainment({
+          responded: rows.reduce((a, x) => a + x.n, 0),
+          withinTarget: rows.reduce((a, x) => a + x.within, 0),
+        })
+        return { ...r, components: { targetMinutes } }
+      },
+    )
+  },
+  survey_response_rate: (ch, spec) =>
+    byKey(
+      spec,
+      (s) => querySurveyResponseRate(ch, s),
+      (rows) =>
+        computeSurveyResponseRate({
+          sent: rows.reduce((a, r) => a + r.n, 0),
+          responded: rows.reduce((a, r) => a + r.responded, 0),
+        }),
+    ),
+  historical_clv: async (ch, spec, q) => {
+    noSeries('historical_clv', spec)
+    if (q.customer_id === undefined) {
+      throw new HttpError(400, 'invalid_query', 'historical_clv needs customer_id', [
+        { path: 'customer_id', message: 'required for historical_clv: the customer to value' },
+      ])
+    }
+    const rows = await queryCustomerPurchases(ch, { ...spec, customerId: q.customer_id })
+    const t = oneCurrency(rows, q.currency)
+    const result = computeHistoricalClv({
+      revenue: t?.revenue ?? 0,
+      purchases: t?.purchases ?? 0,
+      averageGrossMargin: t?.average_gross_margin ?? null,
+    })
+    return {
+      total: {
+        ...result,
+        components: {
+          ...result.components,
+          purchases: t?.purchases ?? 0,
+          purchasesWithMargin: t?.with_margin ?? 0,
+          currency: t?.currency ?? q.currency ?? null,
+        },
+      },
+    }
+  },
 }
+
+/** Parameters one metric takes: refused elsewhere, so a misdirected one is not silently ignored. */
+const METRIC_ONLY_PARAMS = {
+  customer_id: 'historical_clv',
+  target_minutes: 'sla_attainment',
+} as const satisfies Partial<Record<keyof MetricQuery, MetricId>>
 
 export const SUPPORTED_METRICS = Object.keys(COMPUTE) as MetricId[]
 
@@ -360,6 +474,13 @@ export async function computeWindow(
   q: MetricQuery,
 ): Promise<WindowResult> {
   const compute = COMPUTE[metric]
+  for (const [param, only] of Object.entries(METRIC_ONLY_PARAMS)) {
+    if (q[param as keyof typeof METRIC_ONLY_PARAMS] !== undefined && metric !== only) {
+      throw new HttpError(400, 'invalid_query', `${metric} does not take ${param}`, [
+        { path: param, message: `only ${only} takes ${param}` },
+      ])
+    }
+  }
   if (!compute)
     throw new HttpError(
       404,

@@ -29,6 +29,20 @@ const resultProperties = {
   components: { type: ['object', 'null'] },
 }
 
+/** What the metric-specific parameters do (dimension filters are described generically). */
+const PARAMETER_NOTES: Record<string, string> = {
+  orientation: 'ces, ces_pct: agreement (default) or effort',
+  scale: 'ces: the survey scale MIN-MAX, required when the window has several',
+  currency: 'clv, historical_clv: ISO 4217 code, required when purchases are in several currencies',
+  lifespan_years: 'clv: customer lifespan in years instead of 1 / annual churn',
+  customer_id: 'historical_clv (required there, refused elsewhere): the customer valued',
+  target_minutes:
+    'sla_attainment (refused elsewhere): first-response target in minutes, default 10 (SPEC)',
+  to: 'end of the half-open window [from, to); open_backlog is measured at this instant',
+  group_by:
+    'a breakdown by one dimension; for ticket metrics agent/team is the agent who did what the metric measures (reply_time: the replying agent)',
+}
+
 /** The query API's OpenAPI 3.1 document, built from the same zod schema that parses requests. */
 export function buildOpenApi(limits: QueryLimits) {
   const params = z.toJSONSchema(metricQuerySchema, { io: 'input' }) as {
@@ -42,7 +56,9 @@ export function buildOpenApi(limits: QueryLimits) {
     schema,
     ...(DIMENSIONS.includes(name as (typeof DIMENSIONS)[number])
       ? { description: `filter: only events whose ${name} equals this` }
-      : {}),
+      : name in PARAMETER_NOTES
+        ? { description: PARAMETER_NOTES[name] }
+        : {}),
   }))
   return {
     openapi: '3.1.0',
@@ -135,7 +151,7 @@ export function buildOpenApi(limits: QueryLimits) {
             '404': { description: 'unknown metric' },
             '422': {
               description:
-                'the data needs a choice the query did not make (CES scale, CLV currency)',
+                'the data needs a choice the query did not make (CES scale, CLV or historical CLV currency)',
             },
           },
         },

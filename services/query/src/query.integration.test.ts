@@ -39,6 +39,7 @@ describe('query API over ClickHouse', () => {
   let handle: QueryHandle
   const keyA = generateApiKey()
   const keyB = generateApiKey()
+  const keyC = generateApiKey()
   const ingestOnly = generateApiKey()
   const csat: Csat[] = []
   const nps: { tenant: string; at: number; score: number; channel: string }[] = []
@@ -140,6 +141,7 @@ describe('query API over ClickHouse', () => {
     handle = await startTestQuery(ch, [
       { id: 'a', tenant_id: 'tenant-a', hash: keyA.hash, scopes: ['query'] },
       { id: 'b', tenant_id: 'tenant-b', hash: keyB.hash, scopes: ['query'] },
+      { id: 'c', tenant_id: 'tenant-c', hash: keyC.hash, scopes: ['query'] },
       { id: 'ingest', tenant_id: 'tenant-a', hash: ingestOnly.hash, scopes: ['ingest'] },
     ])
   })
@@ -370,12 +372,435 @@ describe('query API over ClickHouse', () => {
     expect(names).toContain(named)
   })
 
+  describe('average reply time', () => {
+    const MIN = 60_000
+    const q = `from=${new Date(BASE).toISOString()}&to=${new Date(BASE + 10 * DAY).toISOString()}`
+    beforeAll(async () => {
+      const ev = (
+        tenant: string,
+        ticket: string,
+        type: string,
+        at: number,
+        dims: Record<string, string> = {},
+      ) => ({
+        tenant_id: tenant,
+        event_id: randomUUID(),
+        type,
+        occurred_at: iso(at),
+        received_at: iso(at),
+        customer_id: 'c',
+        ticket_id: ticket,
+        dimensions: dims,
+      })
+      const ann = { agent: 'ann', team: 't1' }
+      const bob = { agent: 'bob', team: 't2' }
+      const t1 = BASE + 3_600_000
+      const t2 = BASE + DAY
+      const t5 = BASE + 20 * DAY
+      await insertRawRows(ch, RAW_TABLE.tickets, [
+        // T1 (chat): created 0; first response ann +10 min, repeated as an agent_replied (one
+        // message); customer +30 and +40; bob +45 answers +40 (300 s); ann +50 is a follow-up
+        // with nothing to answer; customer +60; ann +90 answers it (1800 s). ann +10: 600 s.
+        ev('tenant-a', 'T1', 'ticket.created', t1, { channel: 'chat' }),
+        ev('tenant-a', 'T1', 'ticket.first_response', t1 + 10 * MIN, { channel: 'chat', ...ann }),
+        ev('tenant-a', 'T1', 'ticket.agent_replied', t1 + 10 * MIN, { channel: 'chat', ...ann }),
+        ev('tenant-a', 'T1', 'ticket.customer_replied', t1 + 30 * MIN, { channel: 'chat' }),
+        ev('tenant-a', 'T1', 'ticket.customer_replied', t1 + 40 * MIN, { channel: 'chat' }),
+        ev('tenant-a', 'T1', 'ticket.agent_replied', t1 + 45 * MIN, { channel: 'chat', ...bob }),
+        ev('tenant-a', 'T1', 'ticket.agent_replied', t1 + 50 * MIN, { channel: 'chat', ...ann }),
+        ev('tenant-a', 'T1', 'ticket.customer_replied', t1 + 60 * MIN, { channel: 'chat' }),
+        ev('tenant-a', 'T1', 'ticket.agent_replied', t1 + 90 * MIN, { channel: 'chat', ...ann }),
+        ev('tenant-a', 'T1', 'ticket.resolved', t1 + 91 * MIN, { channel: 'chat', ...ann }),
+        // T2 (email): bob +2 min (120 s); customer +5, bob +8 (180 s).
+        ev('tenant-a', 'T2', 'ticket.created', t2, { channel: 'email' }),
+        ev('tenant-a', 'T2', 'ticket.first_response', t2 + 2 * MIN, { channel: 'email', ...bob }),
+        ev('tenant-a', 'T2', 'ticket.customer_replied', t2 + 5 * MIN, { channel: 'email' }),
+        ev('tenant-a', 'T2', 'ticket.agent_replied', t2 + 8 * MIN, { channel: 'email', ...bob }),
+        // T3 (phone): created and first answered before the window (not counted); the customer
+        // writes 10 min before the window, ann answers 5 min into it (900 s, counted).
+        ev('tenant-a', 'T3', 'ticket.created', BASE - DAY, { channel: 'phone' }),
+        ev('tenant-a', 'T3', 'ticket.first_response', BASE - DAY + 20 * MIN, {
+          channel: 'phone',
+          ...ann,
+        }),
+        ev('tenant-a', 'T3', 'ticket.customer_replied', BASE - 10 * MIN, { channel: 'phone' }),
+        ev('tenant-a', 'T3', 'ticket.agent_replied', BASE + 5 * MIN, { channel: 'phone', ...ann }),
+        // T5: after the window. T4: another tenant's, inside the window.
+        ev('tenant-a', 'T5', 'ticket.created', t5, { channel: 'chat' }),
+        ev('tenant-a', 'T5', 'ticket.first_response', t5 + 100_000, { channel: 'chat', ...ann }),
+        ev('tenant-b', 'T4', 'ticket.created', t1, { channel: 'chat' }),
+        ev('tenant-b', 'T4', 'ticket.first_response', t1 + MIN, { channel: 'chat', ...ann }),
+      ])
+    })
+
+    it('pairs each agent reply with the customer message it answers', async () => {
+      // Replies in the window: 600, 300, 1800 (T1), 120, 180 (T2), 900 (T3) → 3900 / 6.
+      // Sorted 120 180 300 600 900 1800: median (300 + 600) / 2, p90 900 + 0.5 × 900.
+      const { status, body } = await get(`/v1/metrics/reply_time?${q}`)
+      expect(status).toBe(200)
+      expect(body).toMatchObject({
+        value: 650,
+        n: 6,
+        components: { median: 450, p90: 1350 },
+      })
+    })
+
+    it('breaks down by the replying agent and filters by the ticket channel', async () => {
+      // ann: 600, 1800, 900 → mean 1100, median 900, p90 900 + 0.8 × 900.
+      // bob: 300, 120, 180 → mean 200, median 180, p90 180 + 0.8 × 120.
+      const { body } = await get(`/v1/metrics/reply_time?${q}&group_by=agent`)
+      expect(body['groups']).toEqual([
+        { key: 'ann', value: 1100, n: 3, ci95: null, components: { median: 900, p90: 1620 } },
+        { key: 'bob', value: 200, n: 3, ci95: null, components: { median: 180, p90: 276 } },
+      ])
+      const email = await get(`/v1/metrics/reply_time?${q}&channel=email`)
+      expect(email.body).toMatchObject({ value: 150, n: 2 })
+      const bobOnly = await get(`/v1/metrics/reply_time?${q}&agent=bob&channel=chat`)
+      expect(bobOnly.body).toMatchObject({ value: 300, n: 1 })
+      // A daily series: T3 on day 0 and T1 on day 0 (4 replies), T2 on day 1.
+      const daily = await get(`/v1/metrics/reply_time?${q}&interval=day`)
+      expect(daily.body['series']).toMatchObject([
+        { at: new Date(BASE).toISOString(), value: 900, n: 4 },
+        { at: new Date(BASE + DAY).toISOString(), value: 150, n: 2 },
+      ])
+    })
+
+    it('counts only replies inside the window and only the key tenant', async () => {
+      const later = await get(
+        `/v1/metrics/reply_time?from=${new Date(BASE + 15 * DAY).toISOString()}&to=${new Date(BASE + 25 * DAY).toISOString()}`,
+      )
+      expect(later.body).toMatchObject({ value: 100, n: 1 })
+      const b = await get(`/v1/metrics/reply_time?${q}`, keyB.key)
+      expect(b.body).toMatchObject({ value: 60, n: 1 })
+      const empty = await get(
+        `/v1/metrics/reply_time?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z`,
+      )
+      expect(empty.body).toMatchObject({
+        value: null,
+        n: 0,
+        components: { median: null, p90: null },
+      })
+    })
+  })
+
+  describe('historical CLV', () => {
+    const q = `from=${new Date(BASE).toISOString()}&to=${new Date(BASE + 30 * DAY).toISOString()}`
+    beforeAll(async () => {
+      const purchase = (
+        tenant: string,
+        customer: string,
+        at: number,
+        money: { amount?: string; amount_minor?: number; currency: string; gross_margin?: number },
+      ) => ({
+        tenant_id: tenant,
+        event_id: randomUUID(),
+        type: 'customer.purchase',
+        occurred_at: iso(at),
+        received_at: iso(at),
+        customer_id: customer,
+        ...money,
+      })
+      await insertRawRows(ch, RAW_TABLE.customers, [
+        purchase('tenant-a', 'h7', BASE + DAY, {
+          amount: '100',
+          currency: 'EUR',
+          gross_margin: 0.4,
+        }),
+        purchase('tenant-a', 'h7', BASE + 2 * DAY, {
+          amount: '50',
+          currency: 'EUR',
+          gross_margin: 0.2,
+        }),
+        // 30.00 EUR in minor units and without a margin: in the sum, not in the average margin.
+        purchase('tenant-a', 'h7', BASE + 3 * DAY, { amount_minor: 3000, currency: 'EUR' }),
+        purchase('tenant-a', 'h7', BASE + 4 * DAY, {
+          amount: '200',
+          currency: 'USD',
+          gross_margin: 0.5,
+        }),
+        // Before the window; another customer; another tenant's customer of the same id.
+        purchase('tenant-a', 'h7', BASE - DAY, {
+          amount: '1000',
+          currency: 'EUR',
+          gross_margin: 1,
+        }),
+        purchase('tenant-a', 'h8', BASE + DAY, { amount: '999', currency: 'EUR', gross_margin: 1 }),
+        purchase('tenant-b', 'h7', BASE + DAY, {
+          amount: '5000',
+          currency: 'EUR',
+          gross_margin: 1,
+        }),
+        // No purchase with a margin.
+        purchase('tenant-a', 'h9', BASE + DAY, { amount: '70', currency: 'EUR' }),
+      ])
+    })
+
+    it('sums one customer’s purchases per currency × their average gross margin', async () => {
+      // EUR: (100 + 50 + 30) × mean(0.4, 0.2) = 180 × 0.3.
+      const eur = await get(`/v1/metrics/historical_clv?${q}&customer_id=h7&currency=EUR`)
+      expect(eur.status).toBe(200)
+      expect(eur.body).toMatchObject({
+        value: 54,
+        n: 3,
+        components: {
+          revenue: 180,
+          averageGrossMargin: 0.3,
+          purchases: 3,
+          purchasesWithMargin: 2,
+          currency: 'EUR',
+        },
+      })
+      const usd = await get(`/v1/metrics/historical_clv?${q}&customer_id=h7&currency=USD`)
+      expect(usd.body).toMatchObject({ value: 100, n: 1, components: { currency: 'USD' } })
+      // Never summed across currencies: without a choice, 422 names currency.
+      const mixed = await get(`/v1/metrics/historical_clv?${q}&customer_id=h7`)
+      expect(mixed.status).toBe(422)
+      expect(mixed.body['error']).toBe('mixed_currencies')
+      expect(mixed.body.errors?.[0]?.path).toBe('currency')
+      // One currency needs no choice; the other tenant's h7 is its own customer.
+      const b = await get(`/v1/metrics/historical_clv?${q}&customer_id=h7`, keyB.key)
+      expect(b.body).toMatchObject({ value: 5000, n: 1 })
+    })
+
+    it('is null with n = 0 without purchases or without any gross margin', async () => {
+      const noMargin = await get(`/v1/metrics/historical_clv?${q}&customer_id=h9`)
+      expect(noMargin.body).toMatchObject({
+        value: null,
+        n: 0,
+        components: { revenue: 70, averageGrossMargin: null, purchases: 1, purchasesWithMargin: 0 },
+      })
+      const nobody = await get(
+        `/v1/metrics/historical_clv?${q}&customer_id=${encodeURIComponent("h7' OR '1'='1")}`,
+      )
+      expect(nobody.status).toBe(200)
+      expect(nobody.body).toMatchObject({ value: null, n: 0 })
+    })
+
+    it.each([
+      ['missing', '', 'historical_clv needs customer_id'],
+      ['empty', '&customer_id=', 'invalid query parameters'],
+      ['a control character', '&customer_id=%01', 'invalid query parameters'],
+    ])('customer_id %s → 400 naming customer_id', async (_name, extra, message) => {
+      const res = await get(`/v1/metrics/historical_clv?${q}${extra}`)
+      expect(res.status).toBe(400)
+      expect(res.body['message']).toBe(message)
+      expect(res.body.errors?.map((e) => e.path)).toEqual(['customer_id'])
+    })
+
+    it('refuses customer_id on other metrics and a series', async () => {
+      const other = await get(`/v1/metrics/csat?${q}&customer_id=h7`)
+      expect(other.status).toBe(400)
+      expect(other.body.errors?.map((e) => e.path)).toEqual(['customer_id'])
+      const series = await get(`/v1/metrics/historical_clv?${q}&customer_id=h7&interval=day`)
+      expect(series.status).toBe(400)
+    })
+  })
+
+  describe('ticket volume, backlog, reopen, escalation, SLA and survey response rate', () => {
+    // Tenant C alone, so every count below is over exactly these rows.
+    const MIN = 60_000
+    const HOUR = 3_600_000
+    const D0 = BASE + 40 * DAY
+    const at = (ms: number) => new Date(ms).toISOString()
+    const day = `from=${at(D0)}&to=${at(D0 + DAY)}`
+    const getC = (path: string) => get(path, keyC.key)
+    beforeAll(async () => {
+      const ev = (ticket: string, type: string, t: number, dims: Record<string, string>) => ({
+        tenant_id: 'tenant-c',
+        event_id: randomUUID(),
+        type,
+        occurred_at: iso(t),
+        received_at: iso(t),
+        customer_id: 'c',
+        ticket_id: ticket,
+        dimensions: dims,
+      })
+      const chat = { channel: 'chat' }
+      const ann = { agent: 'ann', team: 't1' }
+      const bob = { agent: 'bob', team: 't2' }
+      await insertRawRows(ch, RAW_TABLE.tickets, [
+        // K1 chat: created before the day; first response after 65 min; resolved, reopened,
+        // resolved again in the day (resolved in the window, reopened once).
+        ev('K1', 'ticket.created', D0 - HOUR, chat),
+        ev('K1', 'ticket.first_response', D0 + 5 * MIN, { ...chat, ...ann }),
+        ev('K1', 'ticket.resolved', D0 + 2 * HOUR, { ...chat, ...ann }),
+        ev('K1', 'ticket.reopened', D0 + 3 * HOUR, chat),
+        ev('K1', 'ticket.resolved', D0 + 4 * HOUR, { ...chat, ...ann }),
+        // K2 email: answered in 3 min, escalated, resolved by bob.
+        ev('K2', 'ticket.created', D0 + HOUR, { channel: 'email' }),
+        ev('K2', 'ticket.first_response', D0 + HOUR + 3 * MIN, { channel: 'email', ...bob }),
+        ev('K2', 'ticket.escalated', D0 + HOUR + 10 * MIN, { channel: 'email' }),
+        ev('K2', 'ticket.resolved', D0 + 2 * HOUR, { channel: 'email', ...bob }),
+        // K3 chat: answered in exactly 10 min (within the target: ≤), resolved by ann.
+        ev('K3', 'ticket.created', D0 + 2 * HOUR, chat),
+        ev('K3', 'ticket.first_response', D0 + 2 * HOUR + 10 * MIN, { ...chat, ...ann }),
+        ev('K3', 'ticket.resolved', D0 + 5 * HOUR, { ...chat, ...ann }),
+        // K4 chat: answered in 11 min, never resolved.
+        ev('K4', 'ticket.created', D0 + 3 * HOUR, chat),
+        ev('K4', 'ticket.first_response', D0 + 3 * HOUR + 11 * MIN, { ...chat, ...bob }),
+        // K5 phone: resolved, then reopened and not resolved again: not resolved, open.
+        ev('K5', 'ticket.created', D0 + 4 * HOUR, { channel: 'phone' }),
+        ev('K5', 'ticket.resolved', D0 + 6 * HOUR, { channel: 'phone', ...ann }),
+        ev('K5', 'ticket.reopened', D0 + 7 * HOUR, { channel: 'phone' }),
+        // K6 the next day; K7 created and resolved before.
+        ev('K6', 'ticket.created', D0 + 30 * HOUR, chat),
+        ev('K6', 'ticket.first_response', D0 + 30 * HOUR + MIN, { ...chat, ...ann }),
+        ev('K7', 'ticket.created', D0 - 2 * DAY, { channel: 'email' }),
+        ev('K7', 'ticket.resolved', D0 - DAY, { channel: 'email', ...bob }),
+      ])
+      const survey = (
+        type: 'survey.sent' | 'survey.response',
+        id: string,
+        who: string,
+        t: number,
+      ) => ({
+        tenant_id: 'tenant-c',
+        event_id: randomUUID(),
+        type,
+        occurred_at: iso(t),
+        received_at: iso(t),
+        customer_id: who,
+        survey_id: id,
+        ...(type === 'survey.response'
+          ? { kind: 'csat', score: 5, scale_min: 1, scale_max: 5, orientation: '' }
+          : {}),
+        dimensions: { channel: 'email' },
+      })
+      await insertRawRows(ch, RAW_TABLE.surveys, [
+        survey('survey.sent', 'S1', 'u1', D0 + HOUR),
+        survey('survey.response', 'S1', 'u1', D0 + 2 * HOUR),
+        // u2 answered before being sent S1: that answers nothing.
+        survey('survey.response', 'S1', 'u2', D0 + 30 * MIN),
+        survey('survey.sent', 'S1', 'u2', D0 + HOUR),
+        // Sent in the window, answered after it: counts toward its send.
+        survey('survey.sent', 'S1', 'u3', D0 + 23 * HOUR),
+        survey('survey.response', 'S1', 'u3', D0 + DAY + 5 * HOUR),
+        // Answered at the instant it was sent.
+        survey('survey.sent', 'S2', 'u1', D0 + 2 * HOUR),
+        survey('survey.response', 'S2', 'u1', D0 + 2 * HOUR),
+        // Sent before the window (answered in it): not a send of this window.
+        survey('survey.sent', 'S2', 'u4', D0 - HOUR),
+        survey('survey.response', 'S2', 'u4', D0 + HOUR),
+        // Sent twice; the one response answers the resend only.
+        survey('survey.sent', 'S2', 'u5', D0 + 3 * HOUR),
+        survey('survey.sent', 'S2', 'u5', D0 + 5 * HOUR),
+        survey('survey.response', 'S2', 'u5', D0 + 6 * HOUR),
+        survey('survey.sent', 'S2', 'u7', D0 + 4 * HOUR),
+        // A response to a survey never sent to u6.
+        survey('survey.response', 'S1', 'u6', D0 + 3 * HOUR),
+      ])
+    })
+
+    it('ticket volume counts tickets created in the window', async () => {
+      // K2, K3, K4, K5 (K1 before, K6 after).
+      const { status, body } = await getC(`/v1/metrics/ticket_volume?${day}`)
+      expect(status).toBe(200)
+      expect(body).toMatchObject({ value: 4, n: 4 })
+      const groups = (await getC(`/v1/metrics/ticket_volume?${day}&group_by=channel`)).body
+      expect(groups['groups']).toMatchObject([
+        { key: 'chat', value: 2, n: 2 },
+        { key: 'email', value: 1, n: 1 },
+        { key: 'phone', value: 1, n: 1 },
+      ])
+      const none = await getC(
+        `/v1/metrics/ticket_volume?from=${at(D0 - 10 * DAY)}&to=${at(D0 - 9 * DAY)}`,
+      )
+      expect(none.body).toMatchObject({ value: null, n: 0 })
+    })
+
+    it('open backlog counts tickets open at the instant to', async () => {
+      // At the day's end: K4 (never resolved) and K5 (reopened after its resolve).
+      const end = await getC(`/v1/metrics/open_backlog?${day}`)
+      expect(end.body).toMatchObject({ value: 2, n: 2 })
+      const byChannel = await getC(`/v1/metrics/open_backlog?${day}&group_by=channel`)
+      expect(byChannel.body['groups']).toMatchObject([
+        { key: 'chat', n: 1 },
+        { key: 'phone', n: 1 },
+      ])
+      // At 03:30: K1 (reopened at 03:00, resolved again only at 04:00), K3, K4.
+      const early = await getC(`/v1/metrics/open_backlog?from=${at(D0)}&to=${at(D0 + 3.5 * HOUR)}`)
+      expect(early.body).toMatchObject({ value: 3, n: 3 })
+      // At 06:30 K5 is resolved (its reopen comes at 07:00): only K4.
+      const late = await getC(`/v1/metrics/open_backlog?from=${at(D0)}&to=${at(D0 + 6.5 * HOUR)}`)
+      expect(late.body).toMatchObject({ value: 1, n: 1 })
+      const series = await getC(`/v1/metrics/open_backlog?${day}&interval=hour`)
+      expect(series.status).toBe(400)
+      expect(series.body.errors?.[0]?.path).toBe('interval')
+    })
+
+    it('reopen and escalation rate over tickets resolved in the window', async () => {
+      // Resolved in the day: K1 (reopened), K2 (escalated), K3; K5 is reopened, not resolved.
+      const reopen = await getC(`/v1/metrics/reopen_rate?${day}`)
+      expect(reopen.body).toMatchObject({ value: round4(100 / 3), n: 3 })
+      const escalation = await getC(`/v1/metrics/escalation_rate?${day}`)
+      expect(escalation.body).toMatchObject({ value: round4(100 / 3), n: 3 })
+      // By the resolving agent: ann K1, K3; bob K2.
+      const byAgent = await getC(`/v1/metrics/reopen_rate?${day}&group_by=agent`)
+      expect(byAgent.body['groups']).toMatchObject([
+        { key: 'ann', value: 50, n: 2 },
+        { key: 'bob', value: 0, n: 1 },
+      ])
+    })
+
+    it('SLA attainment: first responses within the target, 10 minutes unless given', async () => {
+      // First responses in the day: K1 65 min, K2 3 min, K3 10 min, K4 11 min.
+      const def = await getC(`/v1/metrics/sla_attainment?${day}`)
+      expect(def.body).toMatchObject({ value: 50, n: 4, components: { targetMinutes: 10 } })
+      const wide = await getC(`/v1/metrics/sla_attainment?${day}&target_minutes=70`)
+      expect(wide.body).toMatchObject({ value: 100, n: 4 })
+      const tight = await getC(`/v1/metrics/sla_attainment?${day}&target_minutes=5&group_by=agent`)
+      expect(tight.body).toMatchObject({ value: 25, n: 4 })
+      expect(tight.body['groups']).toMatchObject([
+        { key: 'ann', value: 0, n: 2 },
+        { key: 'bob', value: 50, n: 2 },
+      ])
+      const bad = await getC(`/v1/metrics/sla_attainment?${day}&target_minutes=-1`)
+      expect(bad.status).toBe(400)
+      expect(bad.body.errors?.map((e) => e.path)).toEqual(['target_minutes'])
+      const elsewhere = await getC(`/v1/metrics/frt?${day}&target_minutes=5`)
+      expect(elsewhere.status).toBe(400)
+      expect(elsewhere.body.errors?.map((e) => e.path)).toEqual(['target_minutes'])
+    })
+
+    it('survey response rate counts each response toward the send it answers', async () => {
+      // Sends in the day: S1 u1 ✓, u2 ✗ (answered before it), u3 ✓ (answered after the day);
+      // S2 u1 ✓, u5 ✗ then ✓ (the resend is answered), u7 ✗ → 4 of 7.
+      const { body } = await getC(`/v1/metrics/survey_response_rate?${day}`)
+      expect(body).toMatchObject({ value: round4((4 / 7) * 100), n: 7 })
+      const bySurvey = await getC(`/v1/metrics/survey_response_rate?${day}&group_by=survey_id`)
+      expect(bySurvey.body['groups']).toMatchObject([
+        { key: 'S2', value: 50, n: 4 },
+        { key: 'S1', value: round4((2 / 3) * 100), n: 3 },
+      ])
+      const s1 = await getC(`/v1/metrics/survey_response_rate?${day}&survey_id=S1`)
+      expect(s1.body).toMatchObject({ n: 3 })
+      const other = await get(`/v1/metrics/survey_response_rate?${day}`)
+      expect(other.body).toMatchObject({ value: null, n: 0 })
+    })
+  })
+
   it('serves an OpenAPI document naming every parameter', async () => {
     const res = await fetch(`${handle.url}/openapi.json`)
     const doc = (await res.json()) as {
-      paths: Record<string, { get: { parameters: { name: string }[] } }>
+      paths: Record<
+        string,
+        { get: { parameters: { name: string; schema: { enum?: string[] } }[] } }
+      >
     }
-    const names = doc.paths['/v1/metrics/{metric}']!.get.parameters.map((p) => p.name)
+    const params = doc.paths['/v1/metrics/{metric}']!.get.parameters
+    expect(params.find((p) => p.name === 'metric')?.schema.enum).toEqual(
+      expect.arrayContaining([
+        'reply_time',
+        'historical_clv',
+        'ticket_volume',
+        'open_backlog',
+        'reopen_rate',
+        'escalation_rate',
+        'sla_attainment',
+        'survey_response_rate',
+      ]),
+    )
+    const names = params.map((p) => p.name)
     expect(names).toEqual(
       expect.arrayContaining([
         'metric',
@@ -386,6 +811,8 @@ describe('query API over ClickHouse', () => {
         'group_by',
         'compare',
         'channel',
+        'customer_id',
+        'target_minutes',
       ]),
     )
   })

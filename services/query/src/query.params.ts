@@ -57,6 +57,15 @@ export const metricQuerySchema = z.strictObject({
     .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR')
     .optional(),
   lifespan_years: z.coerce.number().positive().max(100).optional(),
+  /** sla_attainment's target: first response within this many minutes (SPEC default 10). */
+  target_minutes: z.coerce.number().positive().max(43_200).optional(),
+  /** The one customer historical_clv is about (no other metric takes it). */
+  customer_id: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(256)
+    .regex(/^[^\p{Cc}]*$/u, 'control characters are not allowed')
+    .optional(),
   ...filterShape,
 })
 export type MetricQuery = z.output<typeof metricQuerySchema>
