@@ -552,6 +552,17 @@ describe('query API over ClickHouse', () => {
       })
       const usd = await get(`/v1/metrics/historical_clv?${q}&customer_id=h7&currency=USD`)
       expect(usd.body).toMatchObject({ value: 100, n: 1, components: { currency: 'USD' } })
+      // The whole history: no window limit for one customer (other metrics keep theirs).
+      const life = new URLSearchParams({
+        from: '2000-01-01T00:00:00Z',
+        to: new Date().toISOString(),
+      })
+      const lifetime = await get(`/v1/metrics/historical_clv?${life}&customer_id=h7&currency=EUR`)
+      expect(lifetime.status).toBe(200)
+      // (1000 + 100 + 50 + 30) × mean(1, 0.4, 0.2)
+      expect(lifetime.body['n']).toBe(4)
+      expect(lifetime.body['value']).toBeCloseTo((1180 * 1.6) / 3, 3)
+      expect((await get(`/v1/metrics/clv?${life}&currency=EUR`)).status).toBe(400)
       // Never summed across currencies: without a choice, 422 names currency.
       const mixed = await get(`/v1/metrics/historical_clv?${q}&customer_id=h7`)
       expect(mixed.status).toBe(422)

@@ -79,7 +79,12 @@ const APPROX_MS: Record<(typeof SERIES_INTERVALS)[number], number> = {
 }
 
 /** Parses a query string; every problem is reported as `{path, message}` in one 400. */
-export function parseMetricQuery(search: URLSearchParams, limits: QueryLimits): MetricQuery {
+export function parseMetricQuery(
+  search: URLSearchParams,
+  limits: QueryLimits,
+  /** One customer's whole history is a small read, so its window has no length limit. */
+  options: { unboundedWindow?: boolean } = {},
+): MetricQuery {
   const raw: Record<string, string> = {}
   const errors: { path: string; message: string }[] = []
   for (const key of new Set(search.keys())) {
@@ -114,7 +119,7 @@ export function parseMetricQuery(search: URLSearchParams, limits: QueryLimits): 
   const more: { path: string; message: string }[] = []
   if (span <= 0)
     more.push({ path: 'to', message: 'must be after from (windows are half-open [from, to))' })
-  if (span > limits.maxWindowDays * 86_400_000) {
+  if (!options.unboundedWindow && span > limits.maxWindowDays * 86_400_000) {
     more.push({
       path: 'to',
       message: `window longer than the limit of ${limits.maxWindowDays} days`,

@@ -73,7 +73,9 @@ export async function getMetric(
       `unknown metric "${metric.slice(0, 64)}"; GET /v1/metrics lists them`,
     )
   }
-  const q = parseMetricQuery(search, deps.limits)
+  const q = parseMetricQuery(search, deps.limits, {
+    unboundedWindow: metric === 'historical_clv',
+  })
   const spec = {
     tenantId,
     from: q.from,
