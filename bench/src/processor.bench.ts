@@ -1,8 +1,16 @@
 import { join } from 'node:path'
 import { z } from 'zod'
 import { RAW_TABLE, createClickHouse, queryRows, runMigrations } from '@cxpulse/clickhouse'
-import { TOPIC_SPECS, enrichEvent, parseEvent, topicNames } from '@cxpulse/contracts'
-import { createKafka, ensureTopics } from '@cxpulse/kafka'
+import {
+  TOPIC_PARTITIONS,
+  TOPIC_SPECS,
+  enrichEvent,
+  groupRecords,
+  messageKey,
+  parseEvent,
+  topicNames,
+} from '@cxpulse/contracts'
+import { createKafka, ensureTopics, partitionForKey } from '@cxpulse/kafka'
 import { createLogger } from '@cxpulse/logger'
 import { createProcessor } from '@cxpulse/processor'
 import { report, round, sleep, startBroker, surveyEvent, tempDir } from './common.ts'
@@ -10,9 +18,11 @@ import { report, round, sleep, startBroker, surveyEvent, tempDir } from './commo
 /**
  * Processor throughput: a topic pre-filled with N enriched survey events, drained into
  * ClickHouse by the processor (parse, validate, dedup, insert, commit), versus a bare kafkajs
- * consumer group reading the same topic (the client's ceiling on this machine).
+ * consumer group reading the same topic (the client's ceiling on this machine). The topic holds
+ * what ingest writes: v2 records, one per request of REQUEST events and partition.
  */
 const N = Number(process.env['BENCH_PROCESSOR_EVENTS'] ?? 300_000)
+const REQUEST = Number(process.env['BENCH_PROCESSOR_REQUEST_EVENTS'] ?? 100)
 const log = createLogger({ name: 'bench', level: 'error' })
 
 const broker = await startBroker()
@@ -25,22 +35,34 @@ try {
   await producer.connect()
   const receivedAt = new Date()
   let bytes = 0
+  let records = 0
   for (let i = 0; i < N; i += 5000) {
-    const messages = Array.from({ length: Math.min(5000, N - i) }, (_, j) => {
-      // What ingest writes: the parsed event (defaults filled in) plus tenant and receipt time.
-      const parsed = parseEvent(surveyEvent(i + j))
-      if (!parsed.ok) throw new Error(`bench event invalid: ${JSON.stringify(parsed.errors)}`)
-      const e = enrichEvent(parsed.event, { tenantId: 'bench', receivedAt })
-      const value = JSON.stringify(e)
-      bytes += value.length
-      return { key: `bench:${e.customer_id}`, value }
-    })
+    const messages = []
+    for (let r = i; r < Math.min(i + 5000, N); r += REQUEST) {
+      const events = Array.from({ length: Math.min(REQUEST, N - r) }, (_, j) => {
+        // What ingest writes: the parsed event (defaults filled in) plus tenant and receipt time.
+        const parsed = parseEvent(surveyEvent(r + j))
+        if (!parsed.ok) throw new Error(`bench event invalid: ${JSON.stringify(parsed.errors)}`)
+        const e = enrichEvent(parsed.event, { tenantId: 'bench', receivedAt })
+        const value = JSON.stringify(e)
+        bytes += value.length
+        return { key: messageKey(e), value, bytes: Buffer.byteLength(value) }
+      })
+      for (const { key, value, partition, headers } of groupRecords(events, (k) =>
+        partitionForKey(k, TOPIC_PARTITIONS.surveys),
+      )) {
+        messages.push({ key, value, partition, headers })
+      }
+    }
+    records += messages.length
     await producer.send({ topic, messages, acks: -1 })
   }
   await producer.disconnect()
-  console.error(`[processor] ${N} events (${round(bytes / N, 0)} bytes each) in ${topic}`)
+  console.error(
+    `[processor] ${N} events (${round(bytes / N, 0)} bytes each) in ${records} records in ${topic}`,
+  )
 
-  // Baseline: a bare consumer group reads every message.
+  // Baseline: a bare consumer group reads every record (and so every event).
   const bare = kafka.consumer({ groupId: 'bench-bare', maxBytes: 50 * 2 ** 20 })
   await bare.connect()
   await bare.subscribe({ topic, fromBeginning: true })
@@ -51,7 +73,7 @@ try {
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
         consumed += batch.messages.length
-        if (consumed >= N) done(performance.now())
+        if (consumed >= records) done(performance.now())
       },
     })
   })

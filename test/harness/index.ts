@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { inject } from 'vitest'
 import { createClickHouse, type ClickHouse } from '@cxpulse/clickhouse'
+import { recordLines } from '@cxpulse/contracts'
 import { createKafka, ensureTopics } from '@cxpulse/kafka'
 import { createLogger } from '@cxpulse/logger'
 import type { Kafka } from 'kafkajs'
@@ -149,6 +150,33 @@ export async function readWholeTopics(kafka: Kafka, topics: string[]): Promise<T
     await consumer.disconnect()
   }
   return [...received.values()]
+}
+
+export interface TopicEvent {
+  topic: string
+  partition: number
+  /** The key of the record the event came in (its first event's key). */
+  recordKey: string
+  /** Position of the event in its record. */
+  index: number
+  /** The event's JSON text. */
+  value: string
+}
+
+/**
+ * Every event on the given domain topics (topic format v2: a record holds one or more events as
+ * NDJSON), read like readWholeTopics: the topics' whole content.
+ */
+export async function readWholeTopicEvents(kafka: Kafka, topics: string[]): Promise<TopicEvent[]> {
+  return (await readWholeTopics(kafka, topics)).flatMap((m) =>
+    recordLines(m.value).map((value, index) => ({
+      topic: m.topic,
+      partition: m.partition,
+      recordKey: m.key,
+      index,
+      value,
+    })),
+  )
 }
 
 export {

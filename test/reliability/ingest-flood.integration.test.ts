@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { generateApiKey } from '@cxpulse/auth'
-import { topicNames } from '@cxpulse/contracts'
+import { recordLines, topicNames } from '@cxpulse/contracts'
 import {
   compareLedger,
   recordReliability,
@@ -149,7 +149,10 @@ describe('reliability: ingest flooded beyond its capacity', () => {
     await consumer.run({
       eachBatchAutoResolve: true,
       eachMessage: async ({ message }) => {
-        found.push(idOf.parse(JSON.parse(String(message.value))).event_id)
+        // Topic format v2: one record per request and partition, one NDJSON line per event.
+        for (const line of recordLines(String(message.value))) {
+          found.push(idOf.parse(JSON.parse(line)).event_id)
+        }
       },
     })
     await waitFor(

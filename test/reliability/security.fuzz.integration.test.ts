@@ -11,7 +11,12 @@ import {
 } from '@cxpulse/contracts'
 import { DEFAULT_INGEST_CONFIG, startIngest, type IngestHandle } from '@cxpulse/ingest'
 import { createSimulator } from '@cxpulse/simulator'
-import { readWholeTopics, recordReliability, testKafka, uniqueName } from '@cxpulse/test-support'
+import {
+  readWholeTopicEvents,
+  recordReliability,
+  testKafka,
+  uniqueName,
+} from '@cxpulse/test-support'
 import { capturingLogger, LONG, rawRequest, Tally } from './security.support.ts'
 
 /**
@@ -534,7 +539,7 @@ describe('security: fuzzed ingest bodies', () => {
       () => 0,
     )
     const names = topicNames(prefix)
-    const messages = await readWholeTopics(kafka, [
+    const messages = await readWholeTopicEvents(kafka, [
       names.surveys,
       names.tickets,
       names.customers,

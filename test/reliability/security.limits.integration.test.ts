@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKeyStore, generateApiKey } from '@cxpulse/auth'
 import { topicNames } from '@cxpulse/contracts'
 import { DEFAULT_INGEST_CONFIG, startIngest, type IngestHandle } from '@cxpulse/ingest'
-import { readWholeTopics, recordReliability, testKafka, uniqueName } from '@cxpulse/test-support'
+import {
+  readWholeTopicEvents,
+  recordReliability,
+  testKafka,
+  uniqueName,
+} from '@cxpulse/test-support'
 
 /**
  * Rate limits per API key (INGEST_KEY_RATE_PER_SEC): one noisy or leaked key is refused with
@@ -95,7 +100,7 @@ describe('security: rate limits per API key', () => {
     const tenantCap = await step('quiet 50 more', quiet.key, 50)
 
     const names = topicNames(prefix)
-    const onKafka = (await readWholeTopics(kafka, [names.surveys])).map(
+    const onKafka = (await readWholeTopicEvents(kafka, [names.surveys])).map(
       (m) => (JSON.parse(m.value) as { event_id: string }).event_id,
     )
     const exact =

@@ -6,6 +6,9 @@ import {
   DEFAULT_TOPIC_PREFIX,
   deadLetterSchema,
   parseEnrichedEvent,
+  RECORD_FORMAT,
+  RECORD_FORMAT_HEADER,
+  recordLines,
   topicNames,
   type DeadLetter,
 } from '@cxpulse/contracts'
@@ -195,6 +198,33 @@ const countBy = <T>(xs: T[], key: (x: T) => string) => {
 const rawBytes = (l: DeadLetter) =>
   Buffer.from(l.raw, l.raw_encoding === 'base64' ? 'base64' : 'utf8')
 
+/**
+ * The record a replay writes for a dead letter: a topic format v2 record. A letter about one
+ * line of a multi-event record (it has `index`) holds just that line, so the replay is a record
+ * of one event; a letter about a whole record (bad encoding) holds the whole value. The original
+ * key goes with it: ingest keys a record by its first event and every event of the record maps
+ * to the same partition, so the replay lands on the partition of the first copy, where the
+ * processor drops an event_id it already counted.
+ */
+export function replayMessage(l: DeadLetter): {
+  key: string | null
+  value: Buffer
+  headers: Record<string, string>
+} {
+  return {
+    key: l.key ?? null,
+    value: rawBytes(l),
+    headers: { [RECORD_FORMAT_HEADER]: RECORD_FORMAT },
+  }
+}
+
+/** Whether every event a letter holds passes the current event schema. */
+const passesSchema = (l: DeadLetter) => {
+  if (l.raw_encoding !== 'utf8') return false
+  const lines = recordLines(l.raw)
+  return lines.length > 0 && lines.every((line) => parseEnrichedEvent(line).ok)
+}
+
 /** The same original message dead-lettered several times (replays, batch replays) is one. */
 const identity = (l: DeadLetter) =>
   createHash('sha256')
@@ -283,7 +313,7 @@ export async function runDlq(flags: DlqFlags): Promise<number> {
   const eventTopics = new Set([topics.surveys, topics.tickets, topics.customers, topics.qa])
   const replayable = [...distinct.values()].filter((l) => eventTopics.has(l.topic))
   const foreign = distinct.size - replayable.length
-  const passing = replayable.filter((l) => parseEnrichedEvent(rawBytes(l)).ok).length
+  const passing = replayable.filter(passesSchema).length
   const plan = countBy(replayable, (l) => l.topic)
   const summary = plan.map(([t, n]) => `${t} ${n}`).join(', ') || 'nothing'
   console.log(
@@ -307,9 +337,7 @@ export async function runDlq(flags: DlqFlags): Promise<number> {
   await producer.connect()
   try {
     for (const [topic] of plan) {
-      const messages = replayable
-        .filter((l) => l.topic === topic)
-        .map((l) => ({ key: l.key ?? null, value: rawBytes(l) }))
+      const messages = replayable.filter((l) => l.topic === topic).map(replayMessage)
       for (let i = 0; i < messages.length; i += 500) {
         await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 500) })
       }

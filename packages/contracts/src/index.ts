@@ -32,7 +32,15 @@ export type { DimensionKey, Dimensions } from './primitives.ts'
 export { parseEvent, parseEnrichedEvent, enrichEvent, DEFAULT_MAX_FUTURE_MS } from './parse.ts'
 export { checkEventTime, DEFAULT_EVENT_TIME_POLICY } from './event-time.ts'
 export type { EventTimePolicy, EventTimeReason } from './event-time.ts'
-export { encodeRecord, recordLines, RECORD_FORMAT, RECORD_FORMAT_HEADER } from './records.ts'
+export {
+  encodeRecord,
+  groupRecords,
+  MAX_RECORD_BYTES,
+  recordLines,
+  RECORD_FORMAT,
+  RECORD_FORMAT_HEADER,
+} from './records.ts'
+export type { DomainRecord, RecordEvent } from './records.ts'
 export type { ParseEventOptions, ParseResult, ParseFailureReason } from './parse.ts'
 export { toFieldErrors, formatPath } from './errors.ts'
 export type { FieldError } from './errors.ts'

@@ -8,6 +8,7 @@ import {
   type ContractTopicSpec,
 } from './topics.ts'
 import { EVENT_TYPES } from './event.schema.ts'
+import { MAX_RECORD_BYTES } from './records.ts'
 import { buildDeadLetter, deadLetterSchema } from './dead-letter.schema.ts'
 
 describe('topics', () => {
@@ -58,14 +59,16 @@ describe('topics', () => {
     expectTypeOf<ContractTopicSpec>().toExtend<TopicSpec>()
     // Without options: the broker's min.insync.replicas, and RF 1 from ensureTopics.
     expect(specs.map((s) => s.replicationFactor)).toEqual(Array(6).fill(undefined))
-    expect(specs.map((s) => s.configEntries?.map((c) => c.name) ?? [])).toEqual([
-      [],
-      [],
-      [],
-      [],
-      ['retention.ms'],
+    expect(specs.map((s) => s.configEntries ?? [])).toEqual([
+      ...Array(4).fill([{ name: 'max.message.bytes', value: String(2 * MAX_RECORD_BYTES) }]),
+      [
+        { name: 'retention.ms', value: String(30 * 86_400_000) },
+        { name: 'max.message.bytes', value: String(8 * 2 ** 20) },
+      ],
       [],
     ])
+    // A dead letter can hold a whole refused record as base64, plus its errors.
+    expect((2 * MAX_RECORD_BYTES * 4) / 3 + 64 * 1024).toBeLessThan(8 * 2 ** 20)
   })
 
   it('carries the replication factor and min.insync.replicas to every topic', () => {
@@ -77,6 +80,11 @@ describe('topics', () => {
     expect(specs.find((s) => s.topic === 'x.dead-letter.v1')?.configEntries).toEqual([
       { name: 'min.insync.replicas', value: '2' },
       { name: 'retention.ms', value: String(30 * 86_400_000) },
+      { name: 'max.message.bytes', value: String(8 * 2 ** 20) },
+    ])
+    expect(specs.find((s) => s.topic === 'x.surveys.v2')?.configEntries).toEqual([
+      { name: 'min.insync.replicas', value: '2' },
+      { name: 'max.message.bytes', value: String(2 * MAX_RECORD_BYTES) },
     ])
   })
 

@@ -1,4 +1,5 @@
 import type { EventType } from './event.schema.ts'
+import { MAX_RECORD_BYTES } from './records.ts'
 
 export const DEFAULT_TOPIC_PREFIX = 'cxpulse'
 /**
@@ -85,6 +86,12 @@ export function TOPIC_SPECS(
     const configEntries = [
       ...(options.minInsyncReplicas
         ? [{ name: 'min.insync.replicas', value: String(options.minInsyncReplicas) }]
+        : []),
+      // Domain records carry up to MAX_RECORD_BYTES of events each, and one produce request may
+      // hold several for a partition in one batch: said explicitly so a cluster whose brokers
+      // default lower still takes what ingest writes.
+      ...(k !== 'deadLetter' && k !== 'alerts'
+        ? [{ name: 'max.message.bytes', value: String(2 * MAX_RECORD_BYTES) }]
         : []),
       // Dead letters are kept long enough for someone to look at them after a holiday, and may
       // be larger than the record they describe (the raw value as base64, plus the errors).

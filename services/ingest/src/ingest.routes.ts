@@ -3,15 +3,18 @@ import type { TopicMessages } from 'kafkajs'
 import type { KeyStore } from '@cxpulse/auth'
 import {
   enrichEvent,
+  groupRecords,
   messageKey,
   parseEvent,
   topicForEvent,
   type IngestError,
   type IngestResponse,
+  type RecordEvent,
   type RejectedEvent,
   type EventTimePolicy,
   type TopicNames,
 } from '@cxpulse/contracts'
+import { partitionForKey } from '@cxpulse/kafka'
 import type { Logger } from '@cxpulse/logger'
 import { BodyError, bodyFormat, parseBody, readBody } from './body.ts'
 import type { IngestMetrics } from './ingest.metrics.ts'
@@ -26,6 +29,8 @@ export interface EventsRouteDeps {
   keyLimiter?: RateLimiter
   metrics: IngestMetrics
   topics: TopicNames
+  /** The partition count of a domain topic, as the broker last reported it (partitions.ts). */
+  partitions: (topic: string) => number
   limits: { maxBodyBytes: number; maxEvents: number; eventTime: EventTimePolicy }
   clock: () => Date
   /** True once shutdown began: new work is refused so in-flight produces can drain. */
@@ -161,7 +166,7 @@ export async function handleEvents(
 
   const now = deps.clock()
   const rejected: RejectedEvent[] = []
-  const byTopic = new Map<string, TopicMessages['messages']>()
+  const byTopic = new Map<string, RecordEvent[]>()
   const acceptedTypes: string[] = []
   const seen = new Set<string>()
   let payloadBytes = 0
@@ -191,11 +196,12 @@ export async function handleEvents(
     const enriched = enrichEvent(event, { tenantId: auth.tenantId, receivedAt: now })
     const value = JSON.stringify(enriched)
     const key = messageKey(enriched)
-    payloadBytes += Buffer.byteLength(value) + Buffer.byteLength(key)
+    const valueBytes = Buffer.byteLength(value)
+    payloadBytes += valueBytes + Buffer.byteLength(key)
     const topic = topicForEvent(event.type, deps.topics)
     let list = byTopic.get(topic)
     if (!list) byTopic.set(topic, (list = []))
-    list.push({ key, value, headers: { event_type: event.type } })
+    list.push({ key, value, bytes: valueBytes })
     acceptedTypes.push(event.type)
   })
 
@@ -205,11 +211,28 @@ export async function handleEvents(
     return { ...outcome, status: 400, accepted: 0 }
   }
 
+  // Topic format v2 (contracts/records.ts): one record per topic and partition of this request,
+  // split only to stay under MAX_RECORD_BYTES. Per-message costs in kafkajs and the broker were
+  // most of ingest's CPU per event. Each event goes to the partition kafkajs would have chosen
+  // for its own key, so a resent event still meets its first copy there (the processor
+  // deduplicates per partition). No per-event headers: a record holds several events.
+  const topicMessages: TopicMessages[] = []
+  for (const [topic, events] of byTopic) {
+    const partitions = deps.partitions(topic)
+    const records = groupRecords(events, (key) => partitionForKey(key, partitions))
+    topicMessages.push({
+      topic,
+      messages: records.map(({ key, value, partition, headers }) => ({
+        key,
+        value,
+        partition,
+        headers,
+      })),
+    })
+  }
+
   try {
-    const sent = await deps.producer.send(
-      [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      payloadBytes,
-    )
+    const sent = await deps.producer.send(topicMessages, payloadBytes)
     if (sent === 'no_room') {
       deps.metrics.rejected.inc({ reason: 'overloaded' }, items.length)
       return {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Kafka } from 'kafkajs'
 import { createKeyStore, generateApiKey } from '@cxpulse/auth'
 import { topicNames } from '@cxpulse/contracts'
-import { readWholeTopics, testLogger, uniqueName } from '@cxpulse/test-support'
+import { readWholeTopicEvents, testLogger, uniqueName } from '@cxpulse/test-support'
 import { DEFAULT_INGEST_CONFIG, type IngestConfig } from './config.ts'
 import { startIngest, type IngestHandle } from './ingest.ts'
 
@@ -44,24 +44,27 @@ export async function startTestIngest(
 export interface ReadMessage {
   topic: string
   partition: number
-  key: string
+  /** The key of the record the event came in (the key of its first event). */
+  recordKey: string
+  /** Position of the event in its record (topic format v2). */
+  index: number
   value: Record<string, unknown>
 }
 
 /**
- * Reads every message on the four domain topics of `prefix`: waits until the consumer has seen
- * exactly as many messages as the topics hold (high watermarks), so the result is the full
- * content, not "at least N".
+ * Reads every event on the four domain topics of `prefix`, one entry per event (a v2 record
+ * holds one or more): waits until the consumer has seen exactly as many records as the topics
+ * hold (high watermarks), so the result is the full content, not "at least N".
  */
 export async function readDomainTopics(kafka: Kafka, prefix: string): Promise<ReadMessage[]> {
   const names = topicNames(prefix)
-  const messages = await readWholeTopics(kafka, [
+  const events = await readWholeTopicEvents(kafka, [
     names.surveys,
     names.tickets,
     names.customers,
     names.qa,
   ])
-  return messages.map((m) => ({ ...m, value: JSON.parse(m.value) as Record<string, unknown> }))
+  return events.map((m) => ({ ...m, value: JSON.parse(m.value) as Record<string, unknown> }))
 }
 
 const BASE_TIME = () => new Date(Date.now() - 60_000).toISOString()

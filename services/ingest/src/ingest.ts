@@ -9,6 +9,7 @@ import type { IngestConfig } from './config.ts'
 import { createIngestMetrics } from './ingest.metrics.ts'
 import { handleEvents, type Outcome } from './ingest.routes.ts'
 import { buildOpenApi } from './openapi.ts'
+import { TopicPartitions } from './partitions.ts'
 import { BoundedProducer } from './producer.ts'
 import { RateLimiter } from './rate-limit.ts'
 
@@ -55,6 +56,18 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}) {
     await producer.connect()
     const admin: Admin = kafka.admin()
     await admin.connect()
+    const partitions = new TopicPartitions(
+      admin,
+      [topics.surveys, topics.tickets, topics.customers, topics.qa],
+      log,
+    )
+    try {
+      await partitions.load()
+    } catch (error) {
+      await Promise.allSettled([producer.disconnect(), admin.disconnect()])
+      throw error
+    }
+    partitions.startRefresh()
 
     let stopping = false
     let ready = true
@@ -82,6 +95,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}) {
       ...(keyLimiter ? { keyLimiter } : {}),
       metrics,
       topics,
+      partitions: (topic: string) => partitions.count(topic),
       limits: config,
       clock: deps.clock ?? (() => new Date()),
       stopping: () => stopping,
@@ -208,6 +222,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}) {
             'shutdown deadline passed with produces in flight',
           )
         server.closeAllConnections()
+        partitions.stop()
         await Promise.allSettled([producer.disconnect(), admin.disconnect()])
         await closed
         log.info({}, 'ingest stopped')

@@ -1,4 +1,5 @@
-import type { Kafka, Producer, TopicMessages } from 'kafkajs'
+import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs'
+import { MAX_RECORD_BYTES } from '@cxpulse/contracts'
 import { createIdempotentProducer } from '@cxpulse/kafka'
 import type { IngestMetrics } from './ingest.metrics.ts'
 
@@ -125,7 +126,8 @@ export class BoundedProducer {
    * One sendBatch at a time, carrying everything queued meanwhile. kafkajs' idempotent producer
    * is not safe with concurrent sends (sequence numbers can go out of order and a retry then
    * writes a second copy, seen in the shutdown test); coalescing also means fewer, larger
-   * produce requests under load.
+   * produce requests under load. What is queued goes out in as few sendBatch calls as the
+   * per-partition batch bound allows (planSends), one after the other, so order is kept.
    */
   private async flushQueue() {
     if (this.flushing) return
@@ -133,25 +135,26 @@ export class BoundedProducer {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0)
-        const merged = new Map<string, TopicMessages['messages']>()
-        for (const item of batch) {
-          for (const tm of item.topicMessages) {
-            const list = merged.get(tm.topic) ?? []
-            list.push(...tm.messages)
-            merged.set(tm.topic, list)
-          }
-        }
+        const sends = planSends(batch.map((item) => item.topicMessages))
+        let next = 0
         try {
-          if (this.resetBeforeNextSend) await this.resetProducer()
-          await this.producer.sendBatch({
-            topicMessages: [...merged].map(([topic, messages]) => ({ topic, messages })),
-            acks: -1,
-            timeout: this.limits.timeoutMs,
-          })
-          for (const item of batch) item.done()
+          for (const send of sends) {
+            if (send.topicMessages.length > 0) {
+              if (this.resetBeforeNextSend) await this.resetProducer()
+              await this.producer.sendBatch({
+                topicMessages: send.topicMessages,
+                acks: -1,
+                timeout: this.limits.timeoutMs,
+              })
+            }
+            for (; next < send.completes; next++) batch[next]?.done()
+          }
         } catch (error) {
           this.resetBeforeNextSend = true
-          for (const item of batch) item.done(error ?? new Error('produce failed'))
+          // Requests whose messages all went out in earlier sends stay answered; the others
+          // fail (some of their messages may be written: a resend is deduplicated downstream).
+          for (; next < batch.length; next++)
+            batch[next]?.done(error ?? new Error('produce failed'))
         }
       }
     } finally {
@@ -189,4 +192,59 @@ export class BoundedProducer {
       })
     })
   }
+}
+
+/**
+ * Bytes one sendBatch may carry for one partition, counting each message's value and key plus
+ * an allowance for its headers and framing. kafkajs writes everything a sendBatch holds for a
+ * partition as one record batch, and the broker refuses a batch over the topic's
+ * max.message.bytes (2 × MAX_RECORD_BYTES on domain topics), so coalesced requests must not
+ * add up past it. A single message larger than this goes alone.
+ */
+export const MAX_PARTITION_BATCH_BYTES = MAX_RECORD_BYTES
+const MESSAGE_OVERHEAD_BYTES = 64
+
+const sizeOf = (v: Message['key'] | Message['value']) =>
+  v === null || v === undefined ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length
+
+/**
+ * Splits queued requests (in queue order) into consecutive sendBatch calls so no partition gets
+ * more than `maxPartitionBytes` in one call. `completes` is how many requests, from the start
+ * of the queue, have all their messages written once that send succeeded. Messages without an
+ * explicit partition are counted together per topic, as if they shared one.
+ */
+export function planSends(
+  requests: readonly (readonly TopicMessages[])[],
+  maxPartitionBytes: number = MAX_PARTITION_BATCH_BYTES,
+): { topicMessages: TopicMessages[]; completes: number }[] {
+  const sends: { topicMessages: TopicMessages[]; completes: number }[] = []
+  let topics = new Map<string, Message[]>()
+  let bytes = new Map<string, number>()
+  const close = (completes: number) => {
+    sends.push({
+      topicMessages: [...topics].map(([topic, messages]) => ({ topic, messages })),
+      completes,
+    })
+    topics = new Map()
+    bytes = new Map()
+  }
+  requests.forEach((request, index) => {
+    for (const { topic, messages } of request) {
+      for (const message of messages) {
+        const slot = `${topic}\0${message.partition ?? ''}`
+        const size = sizeOf(message.value) + sizeOf(message.key) + MESSAGE_OVERHEAD_BYTES
+        const held = bytes.get(slot) ?? 0
+        if (held > 0 && held + size > maxPartitionBytes) close(index)
+        bytes.set(slot, (bytes.get(slot) ?? 0) + size)
+        let list = topics.get(topic)
+        if (!list) topics.set(topic, (list = []))
+        list.push(message)
+      }
+    }
+  })
+  // The last send completes every request, those without messages included.
+  const last = sends.at(-1)
+  if (topics.size > 0 || !last) close(requests.length)
+  else last.completes = requests.length
+  return sends
 }
