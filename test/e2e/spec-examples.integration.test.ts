@@ -425,10 +425,11 @@ const T0 = DAY_W.from
   t('ticket.escalated', 't4', 45)
   t('ticket.resolved', 't4', 100, { agent: 'ann' })
   // t5 email: created 40 (ann), first response ann 41 with an agent_replied by ann at the same
-  // instant (the same message); never resolved.
+  // instant (the same message, so still one agent message), resolved ann 45.
   t('ticket.created', 't5', 40, { channel: 'email', agent: 'ann' })
   t('ticket.first_response', 't5', 41, { agent: 'ann' })
   t('ticket.agent_replied', 't5', 41, { agent: 'ann' })
+  t('ticket.resolved', 't5', 45, { agent: 'ann' })
   // t6 chat: created 50 (bob), nothing else.
   t('ticket.created', 't6', 50, { channel: 'chat', agent: 'bob' })
   // t7 email: created 60 (bob), first response bob 62, resolved 70, reopened 80 (not resolved).
@@ -862,17 +863,18 @@ describe('SPEC worked examples through ingest → Kafka → processor → ClickH
       { ann: { value: 280, n: 3 }, bob: { value: 630, n: 4 } },
     )
     // Resolved (last resolve after last reopen): t1 3600 ann, t2 6600 bob, t3 7800 ann (to its
-    // last resolve), t4 4200 ann; t7 was reopened after its resolve → 22 200 / 4 = 5550
-    // ann 15 600 / 3 = 5200; bob 6600
+    // last resolve), t4 4200 ann, t5 300 ann; t7 was reopened after its resolve
+    // → 22 500 / 5 = 4500; ann 15 900 / 4 = 3975; bob 6600
     const resolution = await expectMetric(
       'tickets',
       'resolution_time',
       w,
-      { value: 5550, n: 4 },
-      { ann: { value: 5200, n: 3 }, bob: { value: 6600, n: 1 } },
+      { value: 4500, n: 5 },
+      { ann: { value: 3975, n: 4 }, bob: { value: 6600, n: 1 } },
     )
-    // Sorted 3600, 4200, 6600, 7800: median 5400; p90 at rank 2.7 → 6600 + 0.7 × 1200 = 7440.
-    expect(resolution.components).toMatchObject({ median: 5400, p90: 7440 })
+    // Sorted 300, 3600, 4200, 6600, 7800: median 4200; p90 at rank 3.6 → 6600 + 0.6 × 1200
+    // = 7320.
+    expect(resolution.components).toMatchObject({ median: 4200, p90: 7320 })
     // Complaints or escalated: t3 7800, t4 4200 (both resolved by ann) → 6000.
     await expectMetric(
       'tickets',
@@ -881,19 +883,21 @@ describe('SPEC worked examples through ingest → Kafka → processor → ClickH
       { value: 6000, n: 2 },
       { ann: { value: 6000, n: 2 }, bob: { value: null, n: 0 } },
     )
-    // FCR: t1 (one agent message) and t4 (one: bob's; a resolve is no message) of 4 → 50 %;
-    // t2 has three agent messages, t3 was reopened. ann 2 / 3; bob 0 / 1.
+    // FCR: t1 (one agent message), t4 (one: bob's; a resolve is no message) and t5 (first
+    // response and agent_replied at one instant by one agent: one message) of 5 → 60 %;
+    // t2 has three agent messages, t3 was reopened. By resolver: ann t1 t3 t4 t5 → 3 / 4;
+    // bob t2 → 0 / 1.
     await expectMetric(
       'tickets',
       'fcr',
       w,
-      { value: 50, n: 4 },
-      { ann: { value: (2 / 3) * 100, n: 3 }, bob: { value: 0, n: 1 } },
+      { value: 60, n: 5 },
+      { ann: { value: 75, n: 4 }, bob: { value: 0, n: 1 } },
     )
-    // Reopen rate: t3 of 4 resolved → 25 %; escalation rate: t4 of 4 → 25 %.
-    const byResolver = { ann: { value: 100 / 3, n: 3 }, bob: { value: 0, n: 1 } }
-    await expectMetric('tickets', 'reopen_rate', w, { value: 25, n: 4 }, byResolver)
-    await expectMetric('tickets', 'escalation_rate', w, { value: 25, n: 4 }, byResolver)
+    // Reopen rate: t3 of 5 resolved → 20 %; escalation rate: t4 of 5 → 20 %; ann 1 / 4 each.
+    const byResolver = { ann: { value: 25, n: 4 }, bob: { value: 0, n: 1 } }
+    await expectMetric('tickets', 'reopen_rate', w, { value: 20, n: 5 }, byResolver)
+    await expectMetric('tickets', 'escalation_rate', w, { value: 20, n: 5 }, byResolver)
     // SLA ≤ 10 min (inclusive): all but t2 (20 min) → 5 / 6; ann 3 / 3; bob 2 / 3 (t4 at exactly
     // 10 min counts).
     await expectMetric(
@@ -921,19 +925,19 @@ describe('SPEC worked examples through ingest → Kafka → processor → ClickH
       { value: 7, n: 7 },
       { ann: { value: 3, n: 3 }, bob: { value: 4, n: 4 } },
     )
-    // Open backlog at `to`: t5, t6 and t7 (reopened) → 3; email t5 t7, chat t6.
-    await expectMetric('tickets', 'open_backlog', w, { value: 3, n: 3 })
-    await expectMetric('tickets', 'open_backlog', { ...w, channel: 'email' }, { value: 2, n: 2 })
+    // Open backlog at `to`: t6 and t7 (reopened) → 2; email t7, chat t6.
+    await expectMetric('tickets', 'open_backlog', w, { value: 2, n: 2 })
+    await expectMetric('tickets', 'open_backlog', { ...w, channel: 'email' }, { value: 1, n: 1 })
     const byChannel = await api('tickets', 'open_backlog', { ...w, group_by: 'channel' })
     expect(Object.fromEntries((byChannel.groups ?? []).map((g) => [g.key, g.n]))).toEqual({
-      email: 2,
+      email: 1,
       chat: 1,
     })
-    // At T0 + 75 min: t1 (resolved at 60) and t7 (resolved at 70, reopened only at 80) are
-    // closed; t2, t3, t4 (resolved at 120, 80, 100), t5 and t6 are open → 5.
+    // At T0 + 75 min: t1 (resolved at 60), t5 (45) and t7 (resolved at 70, reopened only at 80)
+    // are closed; t2, t3, t4 (resolved only at 120, 80, 100) and t6 are open → 4.
     await expectMetric('tickets', 'open_backlog', win({ from: T0, to: T0 + 75 * MIN }), {
-      value: 5,
-      n: 5,
+      value: 4,
+      n: 4,
     })
     // A backlog has no single agent: the API says 400 rather than answer.
     const refused = await call('tickets', 'open_backlog', { ...w, group_by: 'agent' })
