@@ -137,7 +137,7 @@ try {
       ['processor to ClickHouse (events/s)', round(procRate, 0)],
       ['rows counted', counted],
     ],
-    [{ name: 'processor / bare consume', value: procRate / bareRate, limit: 0.7, kind: 'min' }],
+    [{ name: 'processor / bare consume', value: procRate / bareRate, limit: 0.5, kind: 'min' }],
   )
 } finally {
   await broker.stop()
