@@ -40,6 +40,7 @@ describe('query API over ClickHouse', () => {
   const keyA = generateApiKey()
   const keyB = generateApiKey()
   const keyC = generateApiKey()
+  const keyL = generateApiKey()
   const ingestOnly = generateApiKey()
   const csat: Csat[] = []
   const nps: { tenant: string; at: number; score: number; channel: string }[] = []
@@ -142,6 +143,7 @@ describe('query API over ClickHouse', () => {
       { id: 'a', tenant_id: 'tenant-a', hash: keyA.hash, scopes: ['query'] },
       { id: 'b', tenant_id: 'tenant-b', hash: keyB.hash, scopes: ['query'] },
       { id: 'c', tenant_id: 'tenant-c', hash: keyC.hash, scopes: ['query'] },
+      { id: 'l', tenant_id: 'tenant-l', hash: keyL.hash, scopes: ['query'] },
       { id: 'ingest', tenant_id: 'tenant-a', hash: ingestOnly.hash, scopes: ['ingest'] },
     ])
   })
@@ -271,6 +273,201 @@ describe('query API over ClickHouse', () => {
     expect(referral.body).toMatchObject({ value: 25, n: 4 })
   })
 
+  describe('churn, CRR and referral rate series and breakdowns', () => {
+    // Tenant L alone: customers signing up from September 2026 (none before), churning,
+    // reactivating and referring at random instants, plus events exactly on Berlin midnights
+    // around the end of summer time (Sunday 2026-10-25: a 25-hour day).
+    type Life = { customer: string; type: string; at: number; segment: string }
+    const events: Life[] = []
+    const SEP = Date.UTC(2026, 8, 1)
+    const getL = (path: string) => get(path, keyL.key)
+    const METRICS = ['churn_rate', 'crr', 'referral_rate'] as const
+    beforeAll(async () => {
+      const random = rng(7)
+      for (let i = 0; i < 150; i++) {
+        const customer = `l${i}`
+        const segment = i % 3 === 0 ? 'enterprise' : 'smb'
+        const signup = SEP + Math.floor(random() * 85 * DAY)
+        events.push({ customer, type: 'customer.signed_up', at: signup, segment })
+        if (random() < 0.6) {
+          const churn = signup + Math.floor(random() * 20 * DAY)
+          events.push({ customer, type: 'customer.churned', at: churn, segment })
+          if (random() < 0.5) {
+            const back = churn + Math.floor(random() * 10 * DAY)
+            events.push({ customer, type: 'customer.reactivated', at: back, segment })
+          }
+        }
+        if (random() < 0.4) {
+          const at = signup + Math.floor(random() * 40 * DAY)
+          events.push({ customer, type: 'customer.referred', at, segment })
+        }
+      }
+      // On the Berlin midnights that open and close the 25-hour day, and inside its extra hour.
+      const oct25 = Date.UTC(2026, 9, 24, 22)
+      const oct26 = Date.UTC(2026, 9, 25, 23)
+      events.push(
+        { customer: 'm1', type: 'customer.signed_up', at: SEP + 3 * DAY, segment: 'smb' },
+        { customer: 'm1', type: 'customer.churned', at: oct25, segment: 'smb' },
+        { customer: 'm2', type: 'customer.signed_up', at: SEP + 4 * DAY, segment: 'smb' },
+        { customer: 'm2', type: 'customer.churned', at: oct26, segment: 'smb' },
+        {
+          customer: 'm3',
+          type: 'customer.signed_up',
+          at: oct25 + 24.5 * 3_600_000,
+          segment: 'smb',
+        },
+        { customer: 'm3', type: 'customer.referred', at: oct26 - 1, segment: 'smb' },
+        // Changes segment during a window: its group stays the one it started in.
+        { customer: 'm4', type: 'customer.signed_up', at: SEP + DAY, segment: 'smb' },
+        { customer: 'm4', type: 'customer.churned', at: oct25 + DAY, segment: 'enterprise' },
+      )
+      await insertRawRows(
+        ch,
+        RAW_TABLE.customers,
+        events.map((e) => ({
+          tenant_id: 'tenant-l',
+          event_id: randomUUID(),
+          type: e.type,
+          occurred_at: iso(e.at),
+          received_at: iso(e.at),
+          customer_id: e.customer,
+          dimensions: { segment: e.segment },
+        })),
+      )
+    })
+
+    /** The API's answer for one standalone window. */
+    async function standalone(metric: string, from: number, to: number) {
+      const { status, body } = await getL(
+        `/v1/metrics/${metric}?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
+      )
+      expect(status).toBe(200)
+      return { value: body['value'], n: body['n'], components: body['components'] }
+    }
+
+    it.each([
+      // Across the end of summer time: 21 Oct – 30 Oct local, the 25th lasting 25 hours.
+      ['day', '2026-10-20T22:00:00Z', '2026-10-29T23:00:00Z', 9],
+      ['week', '2026-09-27T22:00:00Z', '2026-11-22T23:00:00Z', 8],
+      // August has no customer at all: S = 0, so null with n 0.
+      ['month', '2026-07-31T22:00:00Z', '2026-11-30T23:00:00Z', 4],
+    ])(
+      'a %s series in Europe/Berlin equals standalone windows bucket by bucket',
+      async (interval, from, to, points) => {
+        for (const metric of METRICS) {
+          const { status, body } = await getL(
+            `/v1/metrics/${metric}?from=${from}&to=${to}&interval=${interval}&tz=Europe/Berlin`,
+          )
+          expect(status).toBe(200)
+          const series = body['series'] as { at: string; value: unknown; n: number }[]
+          expect(series.map((p) => p.at)[0]).toBe(new Date(from).toISOString())
+          expect(series).toHaveLength(points)
+          const edges = [...series.map((p) => Date.parse(p.at)), Date.parse(to)]
+          for (const [i, point] of series.entries()) {
+            const want = await standalone(metric, edges[i]!, edges[i + 1]!)
+            expect(point, `${metric} ${point.at}`).toEqual({ at: point.at, ci95: null, ...want })
+          }
+          if (interval === 'month') {
+            // Nobody is active on 1 September either (the first sign-ups come during it).
+            expect(series[0]).toMatchObject({ value: null, n: 0 })
+            expect(series.slice(2).every((p) => p.n > 0)).toBe(true)
+          }
+          if (interval === 'day') {
+            // 25 October local runs 22:00Z (summer time) to 23:00Z the next day.
+            expect(series[4]!.at).toBe('2026-10-24T22:00:00.000Z')
+            expect(series[5]!.at).toBe('2026-10-25T23:00:00.000Z')
+            const whole = await standalone(metric, Date.parse(from), Date.parse(to))
+            expect(body['value']).toEqual(whole.value)
+          }
+        }
+      },
+    )
+
+    it('a UTC daily churn series puts each churn on a midnight in the day it opens', async () => {
+      const q = 'from=2026-10-24T00:00:00Z&to=2026-10-27T00:00:00Z&interval=day'
+      const { body } = await getL(`/v1/metrics/churn_rate?${q}`)
+      const series = body['series'] as { at: string; components: { churned: number } }[]
+      // m1 churns at 22:00Z on the 24th, m2 at 23:00Z on the 25th (UTC days).
+      expect(series.map((p) => p.at)).toEqual([
+        '2026-10-24T00:00:00.000Z',
+        '2026-10-25T00:00:00.000Z',
+        '2026-10-26T00:00:00.000Z',
+      ])
+      for (const [i, p] of series.entries()) {
+        const start = Date.parse(p.at)
+        const want = await standalone('churn_rate', start, start + DAY)
+        expect(p.components, `day ${i}`).toEqual(want.components)
+      }
+    })
+
+    /** The SPEC's counts for [from, to) by plain arithmetic, per group key. */
+    function expectedGroups(from: number, to: number) {
+      const byCustomer = new Map<string, Life[]>()
+      for (const e of events) {
+        if (e.at >= to) continue
+        byCustomer.set(e.customer, [...(byCustomer.get(e.customer) ?? []), e])
+      }
+      const groups = new Map<string, { s: number; churned: number; e: number; n: number }>()
+      const lifecycle = (e: Life) => e.type !== 'customer.referred'
+      const active = (list: Life[]) => {
+        const last = list
+          .filter(lifecycle)
+          .sort((a, b) => a.at - b.at)
+          .at(-1)
+        return last !== undefined && last.type !== 'customer.churned'
+      }
+      for (const list of byCustomer.values()) {
+        const before = list.filter((e) => e.at < from)
+        const inside = list.filter((e) => e.at >= from)
+        const keyFrom =
+          before
+            .filter(lifecycle)
+            .sort((a, b) => a.at - b.at)
+            .at(-1) ?? inside.filter(lifecycle).sort((a, b) => a.at - b.at)[0]
+        if (!keyFrom) continue
+        const g = groups.get(keyFrom.segment) ?? { s: 0, churned: 0, e: 0, n: 0 }
+        const s = active(before)
+        const activated = inside.some((e) => e.type !== 'customer.churned' && lifecycle(e))
+        if (s) g.s++
+        if (s && inside.some((e) => e.type === 'customer.churned')) g.churned++
+        if (active(list)) g.e++
+        if (!s && activated) g.n++
+        groups.set(keyFrom.segment, g)
+      }
+      return groups
+    }
+
+    it('breaks churn and CRR down by the segment each customer had at the window start', async () => {
+      const from = Date.UTC(2026, 9, 20)
+      const to = Date.UTC(2026, 10, 3)
+      const q = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`
+      const want = expectedGroups(from, to)
+      expect(want.get('smb')?.churned).toBeGreaterThan(0)
+      const churn = (await getL(`/v1/metrics/churn_rate?${q}&group_by=segment`)).body
+      const crr = (await getL(`/v1/metrics/crr?${q}&group_by=segment`)).body
+      for (const [body, value] of [
+        [churn, (g: { s: number; churned: number }) => (g.churned / g.s) * 100],
+        [crr, (g: { s: number; e: number; n: number }) => ((g.e - g.n) / g.s) * 100],
+      ] as const) {
+        const groups = body['groups'] as { key: string; value: number; n: number }[]
+        expect(groups.map((g) => g.key).sort()).toEqual(['enterprise', 'smb'])
+        // Largest S first.
+        expect(groups[0]!.n).toBeGreaterThanOrEqual(groups[1]!.n)
+        for (const g of groups) {
+          const w = want.get(g.key)!
+          expect(g, g.key).toMatchObject({ n: w.s, value: round4(value(w)) })
+        }
+      }
+      // No lifecycle event carries a region: one group, equal to the whole window.
+      const referral = await getL(`/v1/metrics/referral_rate?${q}&group_by=region`)
+      const whole = await standalone('referral_rate', from, to)
+      expect(referral.body['groups']).toEqual([{ key: '', ci95: null, ...whole }])
+      const bad = await getL(`/v1/metrics/churn_rate?${q}&group_by=agent`)
+      expect(bad.status).toBe(400)
+      expect(bad.body.errors?.[0]?.path).toBe('group_by')
+    })
+  })
+
   it('keeps tenants apart whatever the query says', async () => {
     const q = `from=${new Date(BASE).toISOString()}&to=${new Date(BASE + 30 * DAY).toISOString()}`
     const b = await get(`/v1/metrics/csat?${q}`, keyB.key)
@@ -359,8 +556,8 @@ describe('query API over ClickHouse', () => {
       'sql',
     ],
     [
-      'series on churn',
-      '/v1/metrics/churn_rate?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z&interval=day',
+      'an hourly series on churn',
+      '/v1/metrics/churn_rate?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z&interval=hour',
       keyA.key,
       400,
       'interval',
