@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { generateApiKey } from '@cxpulse/auth'
-import { RAW_TABLE, insertRawRows, runMigrations } from '@cxpulse/clickhouse'
+import { RAW_TABLE, insertRawRows, queryRows, runMigrations } from '@cxpulse/clickhouse'
 import { testClickHouse } from '@cxpulse/test-support'
 import type { QueryHandle } from './query.ts'
 import { startTestQuery } from './query.test-support.ts'
@@ -41,6 +42,7 @@ describe('query API over ClickHouse', () => {
   const keyB = generateApiKey()
   const keyC = generateApiKey()
   const keyL = generateApiKey()
+  const keyV = generateApiKey()
   const ingestOnly = generateApiKey()
   const csat: Csat[] = []
   const nps: { tenant: string; at: number; score: number; channel: string }[] = []
@@ -144,6 +146,7 @@ describe('query API over ClickHouse', () => {
       { id: 'b', tenant_id: 'tenant-b', hash: keyB.hash, scopes: ['query'] },
       { id: 'c', tenant_id: 'tenant-c', hash: keyC.hash, scopes: ['query'] },
       { id: 'l', tenant_id: 'tenant-l', hash: keyL.hash, scopes: ['query'] },
+      { id: 'v', tenant_id: 'tenant-v', hash: keyV.hash, scopes: ['query'] },
       { id: 'ingest', tenant_id: 'tenant-a', hash: ingestOnly.hash, scopes: ['ingest'] },
     ])
   })
@@ -465,6 +468,213 @@ describe('query API over ClickHouse', () => {
       const bad = await getL(`/v1/metrics/churn_rate?${q}&group_by=agent`)
       expect(bad.status).toBe(400)
       expect(bad.body.errors?.[0]?.path).toBe('group_by')
+    })
+  })
+
+  describe('the 0007 BI views return the API’s numbers', () => {
+    // Tenant V alone. Each check reads one view row (or sums a day's rows, as the docs tell BI
+    // users to) and asks the API for the same window.
+    const OCT = Date.UTC(2026, 9, 1)
+    const NOV = Date.UTC(2026, 10, 1)
+    const D = Date.UTC(2026, 9, 14)
+    const MIN = 60_000
+    const getV = (path: string) => get(path, keyV.key)
+    const base = (type: string, at: number, extra: Record<string, unknown> = {}) => ({
+      tenant_id: 'tenant-v',
+      event_id: randomUUID(),
+      type,
+      occurred_at: iso(at),
+      received_at: iso(at),
+      customer_id: 'v',
+      ...extra,
+    })
+    const view = async (name: string, where: string, params: Record<string, unknown>) =>
+      queryRows(ch, {
+        name: `test_${name}`,
+        sql: `SELECT * FROM ${ch.table(name)} WHERE tenant_id = 'tenant-v' AND ${where}`,
+        params,
+        row: z.record(z.string(), z.unknown()),
+      })
+    const numOf = (x: unknown) => (x === null ? null : round4(Number(x)))
+    const feedbackIds: string[] = []
+
+    beforeAll(async () => {
+      const random = rng(99)
+      const customers: object[] = []
+      for (let i = 0; i < 40; i++) {
+        const who = { customer_id: `v${i}`, dimensions: { segment: i % 2 ? 'smb' : 'enterprise' } }
+        const signup = OCT - 40 * DAY + Math.floor(random() * 70 * DAY)
+        customers.push(base('customer.signed_up', signup, who))
+        if (random() < 0.4) customers.push(base('customer.churned', signup + 9 * DAY, who))
+        if (random() < 0.5) {
+          customers.push(base('customer.referred', signup + Math.floor(random() * 30 * DAY), who))
+        }
+        for (let k = 0; k < 1 + (i % 3); k++) {
+          const at = OCT + Math.floor(random() * 31 * DAY)
+          const money =
+            i % 4 === 0
+              ? { amount: String(10 + k * 7.25), currency: 'USD' }
+              : { amount_minor: 1000 + i * 13 + k, currency: 'EUR' }
+          customers.push(base('customer.purchase', at, { ...who, ...money }))
+        }
+      }
+      await insertRawRows(ch, RAW_TABLE.customers, customers)
+
+      const reviews: object[] = []
+      for (let i = 0; i < 30; i++) {
+        reviews.push(
+          base('qa.review', D + Math.floor(random() * DAY), {
+            review_id: `r${i}`,
+            ticket_id: `T${i}`,
+            criteria: [
+              { name: 'tone', score: Math.floor(random() * 101), weight: 2 },
+              { name: 'accuracy', score: Math.floor(random() * 101), weight: 1 },
+            ],
+            dimensions: { channel: CHANNELS[i % 3], agent: i % 2 ? 'ann' : 'bob' },
+          }),
+        )
+      }
+      await insertRawRows(ch, RAW_TABLE.qa, reviews)
+
+      const responses: { event_id: string }[] = []
+      for (let i = 0; i < 20; i++) {
+        responses.push(
+          base('survey.response', D + i * 60 * MIN, {
+            kind: 'csat',
+            score: 1 + (i % 5),
+            scale_min: 1,
+            scale_max: 5,
+            orientation: '',
+            comment: i % 4 === 3 ? '   ' : `comment ${i}`,
+            dimensions: { channel: CHANNELS[i % 3] },
+          }),
+        )
+      }
+      await insertRawRows(ch, RAW_TABLE.surveys, responses)
+      const tickets: object[] = []
+      for (const [i, r] of responses.entries()) {
+        if (i % 3 === 0) {
+          feedbackIds.push(r.event_id)
+          // Some replies land days later: they still count for the response's day.
+          tickets.push(
+            base('ticket.agent_replied', D + (i % 2 ? 3 * DAY : 2 * 3_600_000), {
+              ticket_id: `F${i}`,
+              feedback_event_id: r.event_id,
+              dimensions: { agent: 'ann' },
+            }),
+          )
+        }
+      }
+      for (let i = 0; i < 12; i++) {
+        const created = D - DAY + i * 97 * MIN
+        const chat = { dimensions: { channel: i % 4 === 0 ? 'email' : 'chat' } }
+        const t = `V${i}`
+        tickets.push(
+          base('ticket.created', created, { ticket_id: t, complaint: i % 3 === 0, ...chat }),
+        )
+        if (i % 3 === 1)
+          tickets.push(base('ticket.escalated', created + MIN, { ticket_id: t, ...chat }))
+        if (i === 4) {
+          tickets.push(base('ticket.resolved', D + 2 * MIN, { ticket_id: t, ...chat }))
+          tickets.push(base('ticket.reopened', D + 3 * MIN, { ticket_id: t, ...chat }))
+        }
+        tickets.push(
+          base('ticket.resolved', D + 30 * MIN + i * 41 * MIN, { ticket_id: t, ...chat }),
+        )
+      }
+      await insertRawRows(ch, RAW_TABLE.tickets, tickets)
+    })
+
+    const day = `from=${new Date(D).toISOString()}&to=${new Date(D + DAY).toISOString()}`
+    const month = `from=${new Date(OCT).toISOString()}&to=${new Date(NOV).toISOString()}`
+
+    it('bi_referral_monthly_v1 equals referral_rate for the month', async () => {
+      const [row] = await view('bi_referral_monthly_v1', 'month = {m:Date}', { m: '2026-10-01' })
+      const api = (await getV(`/v1/metrics/referral_rate?${month}`)).body
+      expect(Number(row!['active_customers'])).toBeGreaterThan(0)
+      expect(Number(row!['referrers'])).toBeGreaterThan(0)
+      expect({ value: numOf(row!['referral_pct']), n: Number(row!['active_customers']) }).toEqual({
+        value: api['value'],
+        n: api['n'],
+      })
+    })
+
+    it('bi_clv_inputs_monthly_v1 equals the CLV inputs for the month, per currency', async () => {
+      const rows = await view('bi_clv_inputs_monthly_v1', 'month = {m:Date} ORDER BY currency', {
+        m: '2026-10-01',
+      })
+      expect(rows.map((r) => r['currency'])).toEqual(['EUR', 'USD'])
+      for (const row of rows) {
+        const api = (
+          await getV(`/v1/metrics/clv?${month}&currency=${row['currency']}&lifespan_years=3`)
+        ).body as {
+          n: number
+          components: { averagePurchaseValue: number; purchaseFrequency: number }
+        }
+        const years = (NOV - OCT) / (365.25 * DAY)
+        expect(Number(row['purchasing_customers'])).toBe(api.n)
+        expect(numOf(row['average_purchase_value'])).toBe(api.components.averagePurchaseValue)
+        expect(round4(Number(row['purchases_per_customer']) / years)).toBe(
+          api.components.purchaseFrequency,
+        )
+        expect(round4(Number(row['revenue']) / Number(row['purchases']))).toBe(
+          api.components.averagePurchaseValue,
+        )
+      }
+    })
+
+    it('bi_iqs_daily_v1 equals iqs for the day, whole and per channel', async () => {
+      const rows = await view('bi_iqs_daily_v1', 'day = {d:Date}', { d: '2026-10-14' })
+      const sum = (list: typeof rows, col: string) => list.reduce((a, r) => a + Number(r[col]), 0)
+      const whole = (await getV(`/v1/metrics/iqs?${day}`)).body
+      expect(whole['n']).toBe(30)
+      expect({
+        value: round4(sum(rows, 'iqs_sum') / sum(rows, 'reviews')),
+        n: sum(rows, 'reviews'),
+      }).toEqual({ value: whole['value'], n: whole['n'] })
+      const chat = rows.filter((r) => r['channel'] === 'chat')
+      const api = (await getV(`/v1/metrics/iqs?${day}&channel=chat`)).body
+      expect(round4(sum(chat, 'iqs_sum') / sum(chat, 'reviews'))).toBe(api['value'])
+    })
+
+    it('bi_feedback_reply_daily_v1 equals feedback_reply_rate for the day', async () => {
+      const rows = await view('bi_feedback_reply_daily_v1', 'day = {d:Date}', { d: '2026-10-14' })
+      const items = rows.reduce((a, r) => a + Number(r['feedback_items']), 0)
+      const replied = rows.reduce((a, r) => a + Number(r['replied']), 0)
+      const api = (await getV(`/v1/metrics/feedback_reply_rate?${day}`)).body
+      // 20 responses, 5 with a blank comment; replies to responses 0, 3, 6, … but 3 and 15 are blank.
+      expect({ items, replied }).toEqual({ items: 15, replied: 5 })
+      expect({ value: round4((replied / items) * 100), n: items }).toEqual({
+        value: api['value'],
+        n: api['n'],
+      })
+      const email = rows.filter((r) => r['channel'] === 'email')
+      const apiEmail = (await getV(`/v1/metrics/feedback_reply_rate?${day}&channel=email`)).body
+      expect(email.reduce((a, r) => a + Number(r['feedback_items']), 0)).toBe(apiEmail['n'])
+    })
+
+    it('bi_complaint_resolution_daily_v1 equals complaint_resolution_time per day and channel', async () => {
+      const rows = await view(
+        'bi_complaint_resolution_daily_v1',
+        'day = {d:Date} ORDER BY channel',
+        {
+          d: '2026-10-14',
+        },
+      )
+      expect(rows.map((r) => r['channel'])).toEqual(['chat', 'email'])
+      for (const row of rows) {
+        const api = (
+          await getV(`/v1/metrics/complaint_resolution_time?${day}&channel=${row['channel']}`)
+        ).body
+        expect({
+          value: numOf(row['resolution_mean_seconds']),
+          n: Number(row['complaints_resolved']),
+          components: {
+            median: numOf(row['resolution_median_seconds']),
+            p90: numOf(row['resolution_p90_seconds']),
+          },
+        }).toEqual({ value: api['value'], n: api['n'], components: api['components'] })
+      }
     })
   })
 
