@@ -26,15 +26,21 @@ GRANT SELECT ON {{db}}.bi_ces_daily_v1 TO cxpulse_bi_reader;
 GRANT SELECT ON {{db}}.bi_ces_hourly_v1 TO cxpulse_bi_reader;
 GRANT SELECT ON {{db}}.bi_ticket_kpis_daily_v1 TO cxpulse_bi_reader;
 GRANT SELECT ON {{db}}.bi_churn_monthly_v1 TO cxpulse_bi_reader;
+GRANT SELECT ON {{db}}.bi_referral_monthly_v1 TO cxpulse_bi_reader;
+GRANT SELECT ON {{db}}.bi_clv_inputs_monthly_v1 TO cxpulse_bi_reader;
+GRANT SELECT ON {{db}}.bi_iqs_daily_v1 TO cxpulse_bi_reader;
+GRANT SELECT ON {{db}}.bi_feedback_reply_daily_v1 TO cxpulse_bi_reader;
+GRANT SELECT ON {{db}}.bi_complaint_resolution_daily_v1 TO cxpulse_bi_reader;
 -- The tables the views read (needed with SQL SECURITY INVOKER; row policies apply to them,
 -- and to their aggregate projections, which keep tenant_id).
 GRANT SELECT ON {{db}}.survey_events_v2 TO cxpulse_bi_reader;
 GRANT SELECT ON {{db}}.ticket_events_v2 TO cxpulse_bi_reader;
 GRANT SELECT ON {{db}}.customer_events_v2 TO cxpulse_bi_reader;
+GRANT SELECT ON {{db}}.qa_reviews_v2 TO cxpulse_bi_reader;
 
-CREATE ROW POLICY IF NOT EXISTS cxpulse_bi_tenant ON {{db}}.survey_events_v2, {{db}}.ticket_events_v2, {{db}}.customer_events_v2
+CREATE ROW POLICY IF NOT EXISTS cxpulse_bi_tenant ON {{db}}.survey_events_v2, {{db}}.ticket_events_v2, {{db}}.customer_events_v2, {{db}}.qa_reviews_v2
   FOR SELECT USING tenant_id = substring(currentUser(), 4) AND startsWith(currentUser(), 'bi_')
   AS RESTRICTIVE TO cxpulse_bi_reader;
 
-CREATE ROW POLICY IF NOT EXISTS cxpulse_rows_all ON {{db}}.survey_events_v2, {{db}}.ticket_events_v2, {{db}}.customer_events_v2
+CREATE ROW POLICY IF NOT EXISTS cxpulse_rows_all ON {{db}}.survey_events_v2, {{db}}.ticket_events_v2, {{db}}.customer_events_v2, {{db}}.qa_reviews_v2
   FOR SELECT USING 1 TO ALL;

@@ -80,5 +80,11 @@ export {
 } from './ticket.queries.ts'
 export type { Durations, DurationMetric } from './ticket.queries.ts'
 export { queryIqs } from './qa.queries.ts'
-export { queryCustomerPurchases, queryLifecycle, queryPurchases } from './customer.queries.ts'
+export {
+  queryCustomerPurchases,
+  queryLifecycle,
+  queryLifecycleGroups,
+  queryLifecycleSeries,
+  queryPurchases,
+} from './customer.queries.ts'
 export type { CustomerPurchases, LifecycleCounts, PurchaseTotals } from './customer.queries.ts'

@@ -212,6 +212,8 @@ describe('rollup queries read their aggregate projections', () => {
     ])
   })
 
+  // bi_referral_monthly_v1 and bi_clv_inputs_monthly_v1 read customer_events_v2, which has no
+  // projection; bi_feedback_reply_daily_v1 needs each response's own reply (raw survey rows).
   it.each([
     ['bi_csat_daily_v1', ['p_1d']],
     ['bi_csat_hourly_v1', ['p_1h']],
@@ -220,6 +222,8 @@ describe('rollup queries read their aggregate projections', () => {
     ['bi_ces_daily_v1', ['p_1d']],
     ['bi_ces_hourly_v1', ['p_1h']],
     ['bi_ticket_kpis_daily_v1', ['p_1d', 'p_ticket', 'p_ticket']],
+    ['bi_iqs_daily_v1', ['p_1d']],
+    ['bi_complaint_resolution_daily_v1', ['p_ticket']],
   ])('the BI view %s reads %j', async (view, projections) => {
     const explained = await queryRows(ch, {
       name: 'explain_bi_view',

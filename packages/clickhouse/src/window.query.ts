@@ -145,6 +145,13 @@ export function filterSql(filters: Filters | undefined, allowed: readonly Dimens
 export class QueryShapeError extends Error {
   override name = 'QueryShapeError'
   readonly retryable = false
+  constructor(
+    message: string,
+    /** The request parameter at fault, when it is not the group-by or a filter. */
+    readonly param?: 'interval',
+  ) {
+    super(message)
+  }
 }
 
 /**

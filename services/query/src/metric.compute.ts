@@ -6,6 +6,8 @@ import {
   queryOpenBacklog,
   queryIqs,
   queryLifecycle,
+  queryLifecycleGroups,
+  queryLifecycleSeries,
   queryPurchases,
   queryQueueWait,
   queryReplyTimes,
@@ -18,6 +20,7 @@ import {
   type ClickHouse,
   type Durations,
   type Keyed,
+  type LifecycleCounts,
   type SurveySums,
   type WindowSpec,
 } from '@cxpulse/clickhouse'
@@ -188,6 +191,29 @@ function noSeries(metric: string, spec: WindowSpec): void {
   }
 }
 
+/**
+ * A lifecycle metric: the whole window from `queryLifecycle`; a series from one query that counts
+ * every bucket as its own window (every bucket present, empty ones null with n 0); a breakdown by
+ * the customer's dimension at the window start, ranked by the metric's n.
+ */
+function lifecycleMetric(
+  rankBy: 'active_at_start' | 'active_during',
+  toResult: (c: LifecycleCounts) => MetricResult<unknown>,
+): Compute {
+  return async (ch, spec) => {
+    const { interval, groupBy, ...whole } = spec
+    const result: WindowResult = { total: toResult(await queryLifecycle(ch, whole)) }
+    if (interval) {
+      const rows = await queryLifecycleSeries(ch, { ...whole, interval })
+      result.series = rows.map((r) => ({ at: r.key ?? '', ...toResult(r) }))
+    } else if (groupBy) {
+      const rows = await queryLifecycleGroups(ch, { ...whole, groupBy, rankBy })
+      result.groups = rows.map((r) => ({ key: r.key ?? '', ...toResult(r) }))
+    }
+    return result
+  }
+}
+
 const YEAR_MS = 365.25 * 86_400_000
 
 const COMPUTE: Partial<Record<MetricId, Compute>> = {
@@ -312,35 +338,23 @@ const COMPUTE: Partial<Record<MetricId, Compute>> = {
       },
     }
   },
-  churn_rate: async (ch, spec) => {
-    noSeries('churn_rate', spec)
-    const c = await queryLifecycle(ch, spec)
-    return {
-      total: computeChurnRate({
-        activeAtStart: c.active_at_start,
-        churned: c.churned,
-        churnedNew: c.churned_new,
-      }),
-    }
-  },
-  crr: async (ch, spec) => {
-    noSeries('crr', spec)
-    const c = await queryLifecycle(ch, spec)
-    return {
-      total: computeCrr({
-        activeAtStart: c.active_at_start,
-        activeAtEnd: c.active_at_end,
-        becameActive: c.became_active,
-      }),
-    }
-  },
-  referral_rate: async (ch, spec) => {
-    noSeries('referral_rate', spec)
-    const c = await queryLifecycle(ch, spec)
-    return {
-      total: computeReferralRate({ referrers: c.referrers, activeCustomers: c.active_during }),
-    }
-  },
+  churn_rate: lifecycleMetric('active_at_start', (c) =>
+    computeChurnRate({
+      activeAtStart: c.active_at_start,
+      churned: c.churned,
+      churnedNew: c.churned_new,
+    }),
+  ),
+  crr: lifecycleMetric('active_at_start', (c) =>
+    computeCrr({
+      activeAtStart: c.active_at_start,
+      activeAtEnd: c.active_at_end,
+      becameActive: c.became_active,
+    }),
+  ),
+  referral_rate: lifecycleMetric('active_during', (c) =>
+    computeReferralRate({ referrers: c.referrers, activeCustomers: c.active_during }),
+  ),
   clv: async (ch, spec, q) => {
     noSeries('clv', spec)
     const t = oneCurrency(await queryPurchases(ch, spec), q.currency)
@@ -492,7 +506,10 @@ export async function computeWindow(
   } catch (error) {
     if (error instanceof QueryShapeError) {
       throw new HttpError(400, 'unsupported', `${metric}: ${error.message}`, [
-        { path: spec.groupBy ? 'group_by' : 'filter', message: error.message },
+        {
+          path: error.param ?? (spec.groupBy ? 'group_by' : 'filter'),
+          message: error.message,
+        },
       ])
     }
     throw error

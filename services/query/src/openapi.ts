@@ -40,7 +40,9 @@ const PARAMETER_NOTES: Record<string, string> = {
     'sla_attainment (refused elsewhere): first-response target in minutes, default 10 (SPEC)',
   to: 'end of the half-open window [from, to); open_backlog is measured at this instant',
   group_by:
-    'a breakdown by one dimension; for ticket metrics agent/team is the agent who did what the metric measures (reply_time: the replying agent)',
+    'a breakdown by one dimension; for ticket metrics agent/team is the agent who did what the metric measures (reply_time: the replying agent); churn_rate, crr, referral_rate: channel, product, region or segment of the customer at the window start',
+  interval:
+    'a series; churn_rate, crr and referral_rate take day, week or month and return every bucket, each counted as its own window (S = active at the bucket start)',
 }
 
 /** The query API's OpenAPI 3.1 document, built from the same zod schema that parses requests. */

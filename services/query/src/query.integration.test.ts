@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { generateApiKey } from '@cxpulse/auth'
-import { RAW_TABLE, insertRawRows, runMigrations } from '@cxpulse/clickhouse'
+import { RAW_TABLE, insertRawRows, queryRows, runMigrations } from '@cxpulse/clickhouse'
 import { testClickHouse } from '@cxpulse/test-support'
 import type { QueryHandle } from './query.ts'
 import { startTestQuery } from './query.test-support.ts'
@@ -40,6 +41,8 @@ describe('query API over ClickHouse', () => {
   const keyA = generateApiKey()
   const keyB = generateApiKey()
   const keyC = generateApiKey()
+  const keyL = generateApiKey()
+  const keyV = generateApiKey()
   const ingestOnly = generateApiKey()
   const csat: Csat[] = []
   const nps: { tenant: string; at: number; score: number; channel: string }[] = []
@@ -142,6 +145,8 @@ describe('query API over ClickHouse', () => {
       { id: 'a', tenant_id: 'tenant-a', hash: keyA.hash, scopes: ['query'] },
       { id: 'b', tenant_id: 'tenant-b', hash: keyB.hash, scopes: ['query'] },
       { id: 'c', tenant_id: 'tenant-c', hash: keyC.hash, scopes: ['query'] },
+      { id: 'l', tenant_id: 'tenant-l', hash: keyL.hash, scopes: ['query'] },
+      { id: 'v', tenant_id: 'tenant-v', hash: keyV.hash, scopes: ['query'] },
       { id: 'ingest', tenant_id: 'tenant-a', hash: ingestOnly.hash, scopes: ['ingest'] },
     ])
   })
@@ -271,6 +276,408 @@ describe('query API over ClickHouse', () => {
     expect(referral.body).toMatchObject({ value: 25, n: 4 })
   })
 
+  describe('churn, CRR and referral rate series and breakdowns', () => {
+    // Tenant L alone: customers signing up from September 2026 (none before), churning,
+    // reactivating and referring at random instants, plus events exactly on Berlin midnights
+    // around the end of summer time (Sunday 2026-10-25: a 25-hour day).
+    type Life = { customer: string; type: string; at: number; segment: string }
+    const events: Life[] = []
+    const SEP = Date.UTC(2026, 8, 1)
+    const getL = (path: string) => get(path, keyL.key)
+    const METRICS = ['churn_rate', 'crr', 'referral_rate'] as const
+    beforeAll(async () => {
+      const random = rng(7)
+      for (let i = 0; i < 150; i++) {
+        const customer = `l${i}`
+        const segment = i % 3 === 0 ? 'enterprise' : 'smb'
+        const signup = SEP + Math.floor(random() * 85 * DAY)
+        events.push({ customer, type: 'customer.signed_up', at: signup, segment })
+        if (random() < 0.6) {
+          const churn = signup + Math.floor(random() * 20 * DAY)
+          events.push({ customer, type: 'customer.churned', at: churn, segment })
+          if (random() < 0.5) {
+            const back = churn + Math.floor(random() * 10 * DAY)
+            events.push({ customer, type: 'customer.reactivated', at: back, segment })
+          }
+        }
+        if (random() < 0.4) {
+          const at = signup + Math.floor(random() * 40 * DAY)
+          events.push({ customer, type: 'customer.referred', at, segment })
+        }
+      }
+      // On the Berlin midnights that open and close the 25-hour day, and inside its extra hour.
+      const oct25 = Date.UTC(2026, 9, 24, 22)
+      const oct26 = Date.UTC(2026, 9, 25, 23)
+      events.push(
+        { customer: 'm1', type: 'customer.signed_up', at: SEP + 3 * DAY, segment: 'smb' },
+        { customer: 'm1', type: 'customer.churned', at: oct25, segment: 'smb' },
+        { customer: 'm2', type: 'customer.signed_up', at: SEP + 4 * DAY, segment: 'smb' },
+        { customer: 'm2', type: 'customer.churned', at: oct26, segment: 'smb' },
+        {
+          customer: 'm3',
+          type: 'customer.signed_up',
+          at: oct25 + 24.5 * 3_600_000,
+          segment: 'smb',
+        },
+        { customer: 'm3', type: 'customer.referred', at: oct26 - 1, segment: 'smb' },
+        // Changes segment during a window: its group stays the one it started in.
+        { customer: 'm4', type: 'customer.signed_up', at: SEP + DAY, segment: 'smb' },
+        { customer: 'm4', type: 'customer.churned', at: oct25 + DAY, segment: 'enterprise' },
+      )
+      await insertRawRows(
+        ch,
+        RAW_TABLE.customers,
+        events.map((e) => ({
+          tenant_id: 'tenant-l',
+          event_id: randomUUID(),
+          type: e.type,
+          occurred_at: iso(e.at),
+          received_at: iso(e.at),
+          customer_id: e.customer,
+          dimensions: { segment: e.segment },
+        })),
+      )
+    })
+
+    /** The API's answer for one standalone window. */
+    async function standalone(metric: string, from: number, to: number) {
+      const { status, body } = await getL(
+        `/v1/metrics/${metric}?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
+      )
+      expect(status).toBe(200)
+      return { value: body['value'], n: body['n'], components: body['components'] }
+    }
+
+    it.each([
+      // Across the end of summer time: 21 Oct – 30 Oct local, the 25th lasting 25 hours.
+      ['day', '2026-10-20T22:00:00Z', '2026-10-29T23:00:00Z', 9],
+      ['week', '2026-09-27T22:00:00Z', '2026-11-22T23:00:00Z', 8],
+      // August has no customer at all: S = 0, so null with n 0.
+      ['month', '2026-07-31T22:00:00Z', '2026-11-30T23:00:00Z', 4],
+    ])(
+      'a %s series in Europe/Berlin equals standalone windows bucket by bucket',
+      async (interval, from, to, points) => {
+        for (const metric of METRICS) {
+          const { status, body } = await getL(
+            `/v1/metrics/${metric}?from=${from}&to=${to}&interval=${interval}&tz=Europe/Berlin`,
+          )
+          expect(status).toBe(200)
+          const series = body['series'] as { at: string; value: unknown; n: number }[]
+          expect(series.map((p) => p.at)[0]).toBe(new Date(from).toISOString())
+          expect(series).toHaveLength(points)
+          const edges = [...series.map((p) => Date.parse(p.at)), Date.parse(to)]
+          for (const [i, point] of series.entries()) {
+            const want = await standalone(metric, edges[i]!, edges[i + 1]!)
+            expect(point, `${metric} ${point.at}`).toEqual({ at: point.at, ci95: null, ...want })
+          }
+          if (interval === 'month') {
+            // Nobody is active on 1 September either (the first sign-ups come during it).
+            expect(series[0]).toMatchObject({ value: null, n: 0 })
+            expect(series.slice(2).every((p) => p.n > 0)).toBe(true)
+          }
+          if (interval === 'day') {
+            // 25 October local runs 22:00Z (summer time) to 23:00Z the next day.
+            expect(series[4]!.at).toBe('2026-10-24T22:00:00.000Z')
+            expect(series[5]!.at).toBe('2026-10-25T23:00:00.000Z')
+            const whole = await standalone(metric, Date.parse(from), Date.parse(to))
+            expect(body['value']).toEqual(whole.value)
+          }
+        }
+      },
+    )
+
+    it('a UTC daily churn series puts each churn on a midnight in the day it opens', async () => {
+      const q = 'from=2026-10-24T00:00:00Z&to=2026-10-27T00:00:00Z&interval=day'
+      const { body } = await getL(`/v1/metrics/churn_rate?${q}`)
+      const series = body['series'] as { at: string; components: { churned: number } }[]
+      // m1 churns at 22:00Z on the 24th, m2 at 23:00Z on the 25th (UTC days).
+      expect(series.map((p) => p.at)).toEqual([
+        '2026-10-24T00:00:00.000Z',
+        '2026-10-25T00:00:00.000Z',
+        '2026-10-26T00:00:00.000Z',
+      ])
+      for (const [i, p] of series.entries()) {
+        const start = Date.parse(p.at)
+        const want = await standalone('churn_rate', start, start + DAY)
+        expect(p.components, `day ${i}`).toEqual(want.components)
+      }
+    })
+
+    /** The SPEC's counts for [from, to) by plain arithmetic, per group key. */
+    function expectedGroups(from: number, to: number) {
+      const byCustomer = new Map<string, Life[]>()
+      for (const e of events) {
+        if (e.at >= to) continue
+        byCustomer.set(e.customer, [...(byCustomer.get(e.customer) ?? []), e])
+      }
+      const groups = new Map<string, { s: number; churned: number; e: number; n: number }>()
+      const lifecycle = (e: Life) => e.type !== 'customer.referred'
+      const active = (list: Life[]) => {
+        const last = list
+          .filter(lifecycle)
+          .sort((a, b) => a.at - b.at)
+          .at(-1)
+        return last !== undefined && last.type !== 'customer.churned'
+      }
+      for (const list of byCustomer.values()) {
+        const before = list.filter((e) => e.at < from)
+        const inside = list.filter((e) => e.at >= from)
+        const keyFrom =
+          before
+            .filter(lifecycle)
+            .sort((a, b) => a.at - b.at)
+            .at(-1) ?? inside.filter(lifecycle).sort((a, b) => a.at - b.at)[0]
+        if (!keyFrom) continue
+        const g = groups.get(keyFrom.segment) ?? { s: 0, churned: 0, e: 0, n: 0 }
+        const s = active(before)
+        const activated = inside.some((e) => e.type !== 'customer.churned' && lifecycle(e))
+        if (s) g.s++
+        if (s && inside.some((e) => e.type === 'customer.churned')) g.churned++
+        if (active(list)) g.e++
+        if (!s && activated) g.n++
+        groups.set(keyFrom.segment, g)
+      }
+      return groups
+    }
+
+    it('breaks churn and CRR down by the segment each customer had at the window start', async () => {
+      const from = Date.UTC(2026, 9, 20)
+      const to = Date.UTC(2026, 10, 3)
+      const q = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`
+      const want = expectedGroups(from, to)
+      expect(want.get('smb')?.churned).toBeGreaterThan(0)
+      const churn = (await getL(`/v1/metrics/churn_rate?${q}&group_by=segment`)).body
+      const crr = (await getL(`/v1/metrics/crr?${q}&group_by=segment`)).body
+      for (const [body, value] of [
+        [churn, (g: { s: number; churned: number }) => (g.churned / g.s) * 100],
+        [crr, (g: { s: number; e: number; n: number }) => ((g.e - g.n) / g.s) * 100],
+      ] as const) {
+        const groups = body['groups'] as { key: string; value: number; n: number }[]
+        expect(groups.map((g) => g.key).sort()).toEqual(['enterprise', 'smb'])
+        // Largest S first.
+        expect(groups[0]!.n).toBeGreaterThanOrEqual(groups[1]!.n)
+        for (const g of groups) {
+          const w = want.get(g.key)!
+          expect(g, g.key).toMatchObject({ n: w.s, value: round4(value(w)) })
+        }
+      }
+      // No lifecycle event carries a region: one group, equal to the whole window.
+      const referral = await getL(`/v1/metrics/referral_rate?${q}&group_by=region`)
+      const whole = await standalone('referral_rate', from, to)
+      expect(referral.body['groups']).toEqual([{ key: '', ci95: null, ...whole }])
+      const bad = await getL(`/v1/metrics/churn_rate?${q}&group_by=agent`)
+      expect(bad.status).toBe(400)
+      expect(bad.body.errors?.[0]?.path).toBe('group_by')
+    })
+  })
+
+  describe('the 0007 BI views return the API’s numbers', () => {
+    // Tenant V alone. Each check reads one view row (or sums a day's rows, as the docs tell BI
+    // users to) and asks the API for the same window.
+    const OCT = Date.UTC(2026, 9, 1)
+    const NOV = Date.UTC(2026, 10, 1)
+    const D = Date.UTC(2026, 9, 14)
+    const MIN = 60_000
+    const getV = (path: string) => get(path, keyV.key)
+    const base = (type: string, at: number, extra: Record<string, unknown> = {}) => ({
+      tenant_id: 'tenant-v',
+      event_id: randomUUID(),
+      type,
+      occurred_at: iso(at),
+      received_at: iso(at),
+      customer_id: 'v',
+      ...extra,
+    })
+    const view = async (name: string, where: string, params: Record<string, unknown>) =>
+      queryRows(ch, {
+        name: `test_${name}`,
+        sql: `SELECT * FROM ${ch.table(name)} WHERE tenant_id = 'tenant-v' AND ${where}`,
+        params,
+        row: z.record(z.string(), z.unknown()),
+      })
+    const numOf = (x: unknown) => (x === null ? null : round4(Number(x)))
+    const feedbackIds: string[] = []
+
+    beforeAll(async () => {
+      const random = rng(99)
+      const customers: object[] = []
+      for (let i = 0; i < 40; i++) {
+        const who = { customer_id: `v${i}`, dimensions: { segment: i % 2 ? 'smb' : 'enterprise' } }
+        const signup = OCT - 40 * DAY + Math.floor(random() * 70 * DAY)
+        customers.push(base('customer.signed_up', signup, who))
+        if (random() < 0.4) customers.push(base('customer.churned', signup + 9 * DAY, who))
+        if (random() < 0.5) {
+          customers.push(base('customer.referred', signup + Math.floor(random() * 30 * DAY), who))
+        }
+        for (let k = 0; k < 1 + (i % 3); k++) {
+          const at = OCT + Math.floor(random() * 31 * DAY)
+          const money =
+            i % 4 === 0
+              ? { amount: String(10 + k * 7.25), currency: 'USD' }
+              : { amount_minor: 1000 + i * 13 + k, currency: 'EUR' }
+          customers.push(base('customer.purchase', at, { ...who, ...money }))
+        }
+      }
+      await insertRawRows(ch, RAW_TABLE.customers, customers)
+
+      const reviews: object[] = []
+      for (let i = 0; i < 30; i++) {
+        reviews.push(
+          base('qa.review', D + Math.floor(random() * DAY), {
+            review_id: `r${i}`,
+            ticket_id: `T${i}`,
+            criteria: [
+              { name: 'tone', score: Math.floor(random() * 101), weight: 2 },
+              { name: 'accuracy', score: Math.floor(random() * 101), weight: 1 },
+            ],
+            dimensions: { channel: CHANNELS[i % 3], agent: i % 2 ? 'ann' : 'bob' },
+          }),
+        )
+      }
+      await insertRawRows(ch, RAW_TABLE.qa, reviews)
+
+      const responses: { event_id: string }[] = []
+      for (let i = 0; i < 20; i++) {
+        responses.push(
+          base('survey.response', D + i * 60 * MIN, {
+            kind: 'csat',
+            score: 1 + (i % 5),
+            scale_min: 1,
+            scale_max: 5,
+            orientation: '',
+            comment: i % 4 === 3 ? '   ' : `comment ${i}`,
+            dimensions: { channel: CHANNELS[i % 3] },
+          }),
+        )
+      }
+      await insertRawRows(ch, RAW_TABLE.surveys, responses)
+      const tickets: object[] = []
+      for (const [i, r] of responses.entries()) {
+        if (i % 3 === 0) {
+          feedbackIds.push(r.event_id)
+          // Some replies land days later: they still count for the response's day.
+          tickets.push(
+            base('ticket.agent_replied', D + (i % 2 ? 3 * DAY : 2 * 3_600_000), {
+              ticket_id: `F${i}`,
+              feedback_event_id: r.event_id,
+              dimensions: { agent: 'ann' },
+            }),
+          )
+        }
+      }
+      for (let i = 0; i < 12; i++) {
+        const created = D - DAY + i * 97 * MIN
+        const chat = { dimensions: { channel: i % 4 === 0 ? 'email' : 'chat' } }
+        const t = `V${i}`
+        tickets.push(
+          base('ticket.created', created, { ticket_id: t, complaint: i % 3 === 0, ...chat }),
+        )
+        if (i % 3 === 1)
+          tickets.push(base('ticket.escalated', created + MIN, { ticket_id: t, ...chat }))
+        if (i === 4) {
+          tickets.push(base('ticket.resolved', D + 2 * MIN, { ticket_id: t, ...chat }))
+          tickets.push(base('ticket.reopened', D + 3 * MIN, { ticket_id: t, ...chat }))
+        }
+        tickets.push(
+          base('ticket.resolved', D + 30 * MIN + i * 41 * MIN, { ticket_id: t, ...chat }),
+        )
+      }
+      await insertRawRows(ch, RAW_TABLE.tickets, tickets)
+    })
+
+    const day = `from=${new Date(D).toISOString()}&to=${new Date(D + DAY).toISOString()}`
+    const month = `from=${new Date(OCT).toISOString()}&to=${new Date(NOV).toISOString()}`
+
+    it('bi_referral_monthly_v1 equals referral_rate for the month', async () => {
+      const [row] = await view('bi_referral_monthly_v1', 'month = {m:Date}', { m: '2026-10-01' })
+      const api = (await getV(`/v1/metrics/referral_rate?${month}`)).body
+      expect(Number(row!['active_customers'])).toBeGreaterThan(0)
+      expect(Number(row!['referrers'])).toBeGreaterThan(0)
+      expect({ value: numOf(row!['referral_pct']), n: Number(row!['active_customers']) }).toEqual({
+        value: api['value'],
+        n: api['n'],
+      })
+    })
+
+    it('bi_clv_inputs_monthly_v1 equals the CLV inputs for the month, per currency', async () => {
+      const rows = await view('bi_clv_inputs_monthly_v1', 'month = {m:Date} ORDER BY currency', {
+        m: '2026-10-01',
+      })
+      expect(rows.map((r) => r['currency'])).toEqual(['EUR', 'USD'])
+      for (const row of rows) {
+        const api = (
+          await getV(`/v1/metrics/clv?${month}&currency=${row['currency']}&lifespan_years=3`)
+        ).body as {
+          n: number
+          components: { averagePurchaseValue: number; purchaseFrequency: number }
+        }
+        const years = (NOV - OCT) / (365.25 * DAY)
+        expect(Number(row['purchasing_customers'])).toBe(api.n)
+        expect(numOf(row['average_purchase_value'])).toBe(api.components.averagePurchaseValue)
+        expect(round4(Number(row['purchases_per_customer']) / years)).toBe(
+          api.components.purchaseFrequency,
+        )
+        expect(round4(Number(row['revenue']) / Number(row['purchases']))).toBe(
+          api.components.averagePurchaseValue,
+        )
+      }
+    })
+
+    it('bi_iqs_daily_v1 equals iqs for the day, whole and per channel', async () => {
+      const rows = await view('bi_iqs_daily_v1', 'day = {d:Date}', { d: '2026-10-14' })
+      const sum = (list: typeof rows, col: string) => list.reduce((a, r) => a + Number(r[col]), 0)
+      const whole = (await getV(`/v1/metrics/iqs?${day}`)).body
+      expect(whole['n']).toBe(30)
+      expect({
+        value: round4(sum(rows, 'iqs_sum') / sum(rows, 'reviews')),
+        n: sum(rows, 'reviews'),
+      }).toEqual({ value: whole['value'], n: whole['n'] })
+      const chat = rows.filter((r) => r['channel'] === 'chat')
+      const api = (await getV(`/v1/metrics/iqs?${day}&channel=chat`)).body
+      expect(round4(sum(chat, 'iqs_sum') / sum(chat, 'reviews'))).toBe(api['value'])
+    })
+
+    it('bi_feedback_reply_daily_v1 equals feedback_reply_rate for the day', async () => {
+      const rows = await view('bi_feedback_reply_daily_v1', 'day = {d:Date}', { d: '2026-10-14' })
+      const items = rows.reduce((a, r) => a + Number(r['feedback_items']), 0)
+      const replied = rows.reduce((a, r) => a + Number(r['replied']), 0)
+      const api = (await getV(`/v1/metrics/feedback_reply_rate?${day}`)).body
+      // 20 responses, 5 with a blank comment; replies to responses 0, 3, 6, … but 3 and 15 are blank.
+      expect({ items, replied }).toEqual({ items: 15, replied: 5 })
+      expect({ value: round4((replied / items) * 100), n: items }).toEqual({
+        value: api['value'],
+        n: api['n'],
+      })
+      const email = rows.filter((r) => r['channel'] === 'email')
+      const apiEmail = (await getV(`/v1/metrics/feedback_reply_rate?${day}&channel=email`)).body
+      expect(email.reduce((a, r) => a + Number(r['feedback_items']), 0)).toBe(apiEmail['n'])
+    })
+
+    it('bi_complaint_resolution_daily_v1 equals complaint_resolution_time per day and channel', async () => {
+      const rows = await view(
+        'bi_complaint_resolution_daily_v1',
+        'day = {d:Date} ORDER BY channel',
+        {
+          d: '2026-10-14',
+        },
+      )
+      expect(rows.map((r) => r['channel'])).toEqual(['chat', 'email'])
+      for (const row of rows) {
+        const api = (
+          await getV(`/v1/metrics/complaint_resolution_time?${day}&channel=${row['channel']}`)
+        ).body
+        expect({
+          value: numOf(row['resolution_mean_seconds']),
+          n: Number(row['complaints_resolved']),
+          components: {
+            median: numOf(row['resolution_median_seconds']),
+            p90: numOf(row['resolution_p90_seconds']),
+          },
+        }).toEqual({ value: api['value'], n: api['n'], components: api['components'] })
+      }
+    })
+  })
+
   it('keeps tenants apart whatever the query says', async () => {
     const q = `from=${new Date(BASE).toISOString()}&to=${new Date(BASE + 30 * DAY).toISOString()}`
     const b = await get(`/v1/metrics/csat?${q}`, keyB.key)
@@ -359,8 +766,8 @@ describe('query API over ClickHouse', () => {
       'sql',
     ],
     [
-      'series on churn',
-      '/v1/metrics/churn_rate?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z&interval=day',
+      'an hourly series on churn',
+      '/v1/metrics/churn_rate?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z&interval=hour',
       keyA.key,
       400,
       'interval',
