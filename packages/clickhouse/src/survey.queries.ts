@@ -98,7 +98,7 @@ export async function queryFeedbackReplies(
       columns: {
         n: 'count()',
         replied:
-          `countIf(event_id IN (SELECT feedback_event_id FROM ${ch.table(RAW_TABLE.tickets)} ` +
+          `countIf(event_id GLOBAL IN (SELECT feedback_event_id FROM ${ch.table(RAW_TABLE.tickets)} ` +
           `WHERE tenant_id = {tenant:String} AND type = 'ticket.agent_replied' AND feedback_event_id IS NOT NULL))`,
       },
     },
@@ -130,7 +130,7 @@ export async function querySurveyResponseRate(
     `, sum(toUInt64(is_send)) OVER (PARTITION BY survey_id, customer_id ` +
     `ORDER BY occurred_at, NOT is_send, event_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS send_seq ` +
     `FROM ${table} WHERE tenant_id = {tenant:String} AND survey_id != '' ` +
-    `AND (survey_id, customer_id) IN (SELECT survey_id, customer_id FROM ${table} ` +
+    `AND (survey_id, customer_id) GLOBAL IN (SELECT survey_id, customer_id FROM ${table} ` +
     `WHERE tenant_id = {tenant:String} AND type = 'survey.sent' ` +
     `AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') ` +
     `AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC'))`

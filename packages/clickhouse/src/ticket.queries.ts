@@ -148,7 +148,7 @@ function replyPairs(ch: ClickHouse): string {
     "if(is_agent, `dimensions.agent`, '') AS msg_agent, if(is_agent, `dimensions.team`, '') AS msg_team " +
     `FROM ${table} WHERE tenant_id = {tenant:String} AND type IN ${MESSAGE_TYPES} ` +
     `AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC') ` +
-    `AND ticket_id IN (SELECT ticket_id FROM ${table} WHERE tenant_id = {tenant:String} ` +
+    `AND ticket_id GLOBAL IN (SELECT ticket_id FROM ${table} WHERE tenant_id = {tenant:String} ` +
     `AND type IN ${AGENT_TYPES} AND ${window})) ` +
     `GROUP BY ticket_id, at, is_agent, msg_agent`
   const ordered =
