@@ -3,9 +3,15 @@
 # faketime), to show that no test depends on the date or the time of day:
 #   bash scripts/test-at.sh 2027-01-01T00:03:00Z test/e2e test/dashboard
 #   bash scripts/test-at.sh 2027-02-28T23:58:00Z test/e2e test/dashboard
-# The clock is shifted by a fixed offset (not restarted per process), so the broker, the engine
-# and every child process agree on the time, and it keeps running: a run at 23:58 crosses
-# midnight while it works.
+# The clock is shifted by a fixed offset (not restarted per process), so the test process, the
+# embedded engine (in-process) and every Node child process agree on the time, and it keeps
+# running: a run at 23:58 crosses midnight while it works. The Kafka broker's JVM keeps the real
+# clock (FAKETIME_SKIP_CMDS=java): under libfaketime its controller RPCs timed out and it never
+# became ready. cxpulse takes every time it uses from Node (record timestamps included), so the
+# broker's own clock decides nothing it computes; the broker is told to accept record
+# timestamps ahead of its clock (Kafka 4 refuses those more than an hour ahead by default).
+# Chromium keeps the real clock too (under libfaketime it hung or crashed; the dashboard test
+# starts it without LD_PRELOAD) and each page gets the test process's clock from Playwright.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 at="${1:?usage: scripts/test-at.sh <ISO instant, e.g. 2027-01-01T00:03:00Z> [vitest args…]}"
@@ -14,6 +20,7 @@ command -v faketime >/dev/null || { echo "test-at: faketime is required (apt-get
 target="$(date -u -d "$at" +%s)" || { echo "test-at: not a date: $at" >&2; exit 2; }
 offset=$((target - $(date -u +%s)))
 echo "test-at: clock set to $(date -u -d "@$target" +%Y-%m-%dT%H:%M:%SZ) (offset ${offset} s)"
-export DONT_FAKE_MONOTONIC=1
+export DONT_FAKE_MONOTONIC=1 FAKETIME_SKIP_CMDS=java,chromium
+export LOCAL_KAFKA_OVERRIDES=log.message.timestamp.after.max.ms=9223372036854775807
 sign=+; [ "$offset" -lt 0 ] && sign=""
 exec faketime -f "${sign}${offset}" node_modules/.bin/vitest run "$@"

@@ -132,6 +132,22 @@ export interface SpawnedNode {
   logOffset: number
 }
 
+/**
+ * Broker settings from `LOCAL_KAFKA_OVERRIDES` (`key=value,key=value`), passed to every local
+ * node as `--override`: a developer's knob on the local broker only, e.g.
+ * `log.message.timestamp.after.max.ms=9223372036854775807` when the test clock runs ahead
+ * of the broker's (scripts/test-at.sh).
+ */
+export function brokerOverrides(value = process.env['LOCAL_KAFKA_OVERRIDES']): string[] {
+  if (!value) return []
+  return value.split(',').flatMap((pair) => {
+    if (!/^[a-z][a-z0-9._-]*=[^\s]*$/.test(pair.trim())) {
+      throw new LocalKafkaError(`LOCAL_KAFKA_OVERRIDES: "${pair}" is not key=value`)
+    }
+    return ['--override', pair.trim()]
+  })
+}
+
 /** Starts one Kafka JVM detached from this process, logging to `logFile` (appended). */
 export function spawnKafka(
   classpath: string,
@@ -154,6 +170,7 @@ export function spawnKafka(
       classpath,
       'kafka.Kafka',
       propsFile,
+      ...brokerOverrides(),
     ],
     { detached: true, stdio: ['ignore', out, out] },
   )
