@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { generateApiKey } from '@cxpulse/auth'
-import { RAW_TABLES, queryRows } from '@cxpulse/clickhouse'
+import { RAW_TABLES, queryRows, zoneOffsetMinutes } from '@cxpulse/clickhouse'
 import type { CxEventInput } from '@cxpulse/contracts'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator } from '@cxpulse/simulator'
@@ -36,20 +36,9 @@ const TO = Date.UTC(NOW.getUTCFullYear(), NOW.getUTCMonth(), 1)
 const FROM = MONTH_START - 7 * DAY
 
 /** The UTC instant of midnight in `timeZone` on the calendar day that starts at `utcDay`. */
-function midnightIn(timeZone: string, utcDay: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-  }).formatToParts(utcDay)
-  const n = (type: string) => Number(parts.find((p) => p.type === type)!.value)
-  const offset = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute')) - utcDay
-  return utcDay - offset
-}
+const midnightIn = (timeZone: string, utcDay: number) =>
+  utcDay - zoneOffsetMinutes(timeZone, new Date(utcDay)) * 60_000
+
 const TENANTS = ['acme', 'globex'] as const
 
 type Ev = CxEventInput & { tenant: string }

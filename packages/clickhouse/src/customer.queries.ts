@@ -234,13 +234,9 @@ export async function queryPurchases(
   ch: ClickHouse,
   spec: Omit<WindowSpec, 'interval' | 'groupBy'>,
 ): Promise<PurchaseTotals[]> {
-  const dims: readonly Dimension[] = ['channel', 'product', 'region', 'segment']
   const sql =
     `SELECT currency, toString(sum(revenue)) AS revenue, count() AS purchases, uniqExact(customer_id) AS customers ` +
-    `FROM ${ch.table(RAW_TABLE.customers)} WHERE tenant_id = {tenant:String} AND type = 'customer.purchase' ` +
-    `AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') ` +
-    `AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')` +
-    filterSql(spec.filters, dims) +
+    purchasesInWindow(ch, spec.filters) +
     ' GROUP BY currency ORDER BY currency'
   return queryRows(ch, {
     name: 'purchase_totals',
@@ -248,6 +244,16 @@ export async function queryPurchases(
     params: windowParams(spec),
     row: purchaseRow,
   })
+}
+
+/** FROM … WHERE for the tenant's purchases in [from, to), with the lifecycle filters. */
+function purchasesInWindow(ch: ClickHouse, filters: WindowSpec['filters']): string {
+  return (
+    `FROM ${ch.table(RAW_TABLE.customers)} WHERE tenant_id = {tenant:String} AND type = 'customer.purchase' ` +
+    `AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') ` +
+    `AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')` +
+    filterSql(filters, LIFECYCLE_DIMENSIONS)
+  )
 }
 
 const customerPurchaseRow = z.object({
@@ -267,16 +273,11 @@ export async function queryCustomerPurchases(
   ch: ClickHouse,
   spec: Omit<WindowSpec, 'interval' | 'groupBy'> & { customerId: string },
 ): Promise<CustomerPurchases[]> {
-  const dims: readonly Dimension[] = ['channel', 'product', 'region', 'segment']
   const sql =
     `SELECT currency, toString(sum(revenue)) AS revenue, count() AS purchases, ` +
     `count(gross_margin) AS with_margin, avgOrNull(gross_margin) AS average_gross_margin ` +
-    `FROM ${ch.table(RAW_TABLE.customers)} WHERE tenant_id = {tenant:String} AND type = 'customer.purchase' ` +
-    `AND customer_id = {customer_id:String} ` +
-    `AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') ` +
-    `AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')` +
-    filterSql(spec.filters, dims) +
-    ' GROUP BY currency ORDER BY currency'
+    purchasesInWindow(ch, spec.filters) +
+    ' AND customer_id = {customer_id:String} GROUP BY currency ORDER BY currency'
   return queryRows(ch, {
     name: 'customer_purchases',
     sql,
