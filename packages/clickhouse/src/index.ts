@@ -1,5 +1,7 @@
 export { createClickHouse, assertIdentifier } from './client.ts'
 export type { ClickHouse, ClickHouseConfig, ClickHouseMode } from './client.ts'
+export { startEngineGateway } from './gateway.ts'
+export type { EngineGateway, EngineGatewayOptions } from './gateway.ts'
 export {
   runMigrations,
   MigrationError,

@@ -46,6 +46,14 @@ export const processorEnv = kafkaEnv
     /** Port of /healthz, /readyz and /metrics; 0 picks a free one. */
     PROCESSOR_PORT: int(0, 65_535, 9_464),
     PROCESSOR_HOST: z.string().min(1).default('127.0.0.1'),
+    /**
+     * Shares the embedded engine with cxpulse processes of their own (query, alerter): they set
+     * CLICKHOUSE_URL to this gateway (packages/clickhouse/src/gateway.ts). Unset: not shared.
+     */
+    CLICKHOUSE_GATEWAY_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+    CLICKHOUSE_GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
+    CLICKHOUSE_GATEWAY_USER: z.string().min(1).default('cxpulse'),
+    CLICKHOUSE_GATEWAY_PASSWORD: z.string().min(16, 'expected at least 16 characters').optional(),
   })
 
 export type ProcessorEnv = z.output<typeof processorEnv>
@@ -69,6 +77,8 @@ export interface ProcessorConfig {
   stopTimeoutMs: number
   port: number
   host: string
+  /** Where the embedded engine is shared with other processes; absent: it is not. */
+  engineGateway?: { host: string; port: number; username: string; password: string }
 }
 
 /** Parses the processor's environment once; every bad variable is named in one error. */
@@ -82,6 +92,22 @@ export function loadProcessorConfig(
           code: 'custom',
           path: ['KAFKA_BROKERS'],
           message: 'required by the processor (cxpulse start runs a local broker for you)',
+        })
+      }
+      if (v.CLICKHOUSE_GATEWAY_PORT !== undefined && !v.CLICKHOUSE_GATEWAY_PASSWORD) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['CLICKHOUSE_GATEWAY_PASSWORD'],
+          message:
+            'required with CLICKHOUSE_GATEWAY_PORT (the gateway gives full access to the engine)',
+        })
+      }
+      if (v.CLICKHOUSE_GATEWAY_PORT !== undefined && v.CLICKHOUSE_URL) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['CLICKHOUSE_GATEWAY_PORT'],
+          message:
+            'only an embedded engine is shared; with CLICKHOUSE_URL every process uses the server',
         })
       }
     }),
@@ -110,5 +136,15 @@ export function loadProcessorConfig(
     stopTimeoutMs: e.PROCESSOR_STOP_TIMEOUT_MS,
     port: e.PROCESSOR_PORT,
     host: e.PROCESSOR_HOST,
+    ...(e.CLICKHOUSE_GATEWAY_PORT !== undefined && e.CLICKHOUSE_GATEWAY_PASSWORD
+      ? {
+          engineGateway: {
+            host: e.CLICKHOUSE_GATEWAY_HOST,
+            port: e.CLICKHOUSE_GATEWAY_PORT,
+            username: e.CLICKHOUSE_GATEWAY_USER,
+            password: e.CLICKHOUSE_GATEWAY_PASSWORD,
+          },
+        }
+      : {}),
   }
 }

@@ -1,4 +1,4 @@
-import { createClickHouse, runMigrations } from '@cxpulse/clickhouse'
+import { createClickHouse, runMigrations, startEngineGateway } from '@cxpulse/clickhouse'
 import { ConfigError } from '@cxpulse/config'
 import { createKafka } from '@cxpulse/kafka'
 import { createLogger } from '@cxpulse/logger'
@@ -13,10 +13,18 @@ async function main(): Promise<void> {
   await runMigrations(clickhouse)
   const kafka = createKafka({ brokers: config.brokers, clientId: config.clientId }, logger)
   const handle = await createProcessor(config, { kafka, clickhouse, logger }).start()
+  const gateway = config.engineGateway
+    ? await startEngineGateway(clickhouse, {
+        ...config.engineGateway,
+        onError: (err) => logger.error({ err }, 'engine gateway request failed'),
+      })
+    : undefined
+  if (gateway)
+    logger.info({ url: gateway.url }, 'embedded engine shared (CLICKHOUSE_URL for the others)')
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'stopping')
-    void handle
-      .stop()
+    void Promise.resolve(gateway?.close())
+      .then(() => handle.stop())
       .then(() => clickhouse.close())
       .then(
         () => process.exit(0),
