@@ -100,6 +100,31 @@ export function rssMiB(pid: number): number {
   return kb / 1024
 }
 
+/** CPU seconds (user + system, every thread) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+}
+// USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`).
+const CLOCK_TICKS = 100
+
+/** CPU µs per event each process spent between start() and stop(). */
+export function cpuPerEvent(pids: Record<string, number>) {
+  const start = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]))
+  return {
+    stop(events: number): Record<string, number> {
+      return Object.fromEntries(
+        Object.entries(pids).map(([k, pid]) => [
+          k,
+          round(((cpuSeconds(pid) - (start[k] ?? 0)) * 1e6) / events, 1),
+        ]),
+      )
+    },
+  }
+}
+
 /** Samples a process's RSS every 200 ms until stopped; returns the peak. */
 export function rssSampler(pid: number) {
   let peak = 0

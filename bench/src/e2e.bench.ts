@@ -1,7 +1,15 @@
 import { enrichEvent, groupRecords, messageKey, parseEvent } from '@cxpulse/contracts'
 import { createKafka, ensureTopics, partitionForKey } from '@cxpulse/kafka'
 import { createLogger } from '@cxpulse/logger'
-import { report, round, rssSampler, sleep, startBroker, surveyEvent } from './common.ts'
+import {
+  cpuPerEvent,
+  report,
+  round,
+  rssSampler,
+  sleep,
+  startBroker,
+  surveyEvent,
+} from './common.ts'
 import { countedSurveys, runLoad, startAllInOne } from './pipeline.ts'
 
 /**
@@ -20,12 +28,14 @@ try {
   const pipeline = await startAllInOne(broker.brokers)
   const rss = rssSampler(pipeline.proc.pid ?? 0)
   const from = new Date(Date.now() - 2 * 3_600_000)
+  const cpu = cpuPerEvent({ allInOne: pipeline.proc.pid ?? 0, broker: broker.pid })
   const t0 = performance.now()
   const load = await runLoad(pipeline, { seconds: SECONDS, connections: 8, batch: 1000 })
   const loadEnd = performance.now()
   const visible = () => countedSurveys(pipeline, from, new Date(Date.now() + 600_000))
   while ((await visible()) < load.accepted) await sleep(500)
   const visibleSec = (performance.now() - t0) / 1000
+  const cpuUs = cpu.stop(load.accepted)
   const peakRss = rss.stop()
   await pipeline.stop()
 
@@ -92,6 +102,11 @@ try {
       ['end-to-end (events/s)', round(e2eRate, 0)],
       ['bare kafkajs produce+consume (events/s)', round(bareRate, 0)],
       ['peak RSS of the all-in-one process (MiB)', round(peakRss, 0)],
+      [
+        'CPU µs/event, all-in-one (ingest, processor, engine, query, alerter)',
+        cpuUs['allInOne'] ?? 0,
+      ],
+      ['CPU µs/event, broker', cpuUs['broker'] ?? 0],
     ],
     [
       { name: 'end-to-end events/s', value: e2eRate, limit: 50_000, kind: 'min' },

@@ -13,7 +13,7 @@ import {
 import { createKafka, ensureTopics, partitionForKey } from '@cxpulse/kafka'
 import { createLogger } from '@cxpulse/logger'
 import { createProcessor } from '@cxpulse/processor'
-import { report, round, sleep, startBroker, surveyEvent, tempDir } from './common.ts'
+import { cpuPerEvent, report, round, sleep, startBroker, surveyEvent, tempDir } from './common.ts'
 
 /**
  * Processor throughput: a topic pre-filled with N enriched survey events, drained into
@@ -67,6 +67,7 @@ try {
   await bare.connect()
   await bare.subscribe({ topic, fromBeginning: true })
   let consumed = 0
+  const bareCpu = cpuPerEvent({ bench: process.pid, broker: broker.pid })
   const bareStart = performance.now()
   const bareDone = new Promise<number>((done) => {
     void bare.run({
@@ -78,6 +79,7 @@ try {
     })
   })
   const bareSec = ((await bareDone) - bareStart) / 1000
+  const bareCpuUs = bareCpu.stop(N)
   await bare.disconnect()
 
   // The processor into an embedded ClickHouse of its own.
@@ -92,6 +94,8 @@ try {
     })
     return row?.n ?? 0
   }
+  // The embedded engine runs on this process's threads, so its CPU is counted with the processor's.
+  const procCpu = cpuPerEvent({ processor: process.pid, broker: broker.pid })
   const procStart = performance.now()
   const processor = await createProcessor(
     {
@@ -123,6 +127,7 @@ try {
     )
   while ((await inserted()) < N) await sleep(100)
   const procSec = (performance.now() - procStart) / 1000
+  const procCpuUs = procCpu.stop(N)
   const counted = await count()
   await processor.stop()
   await ch.close()
@@ -136,6 +141,10 @@ try {
       ['bare kafkajs consume (events/s)', round(bareRate, 0)],
       ['processor to ClickHouse (events/s)', round(procRate, 0)],
       ['rows counted', counted],
+      ['CPU µs/event, bare consume: consumer process', bareCpuUs['bench'] ?? 0],
+      ['CPU µs/event, bare consume: broker', bareCpuUs['broker'] ?? 0],
+      ['CPU µs/event, processor + embedded engine', procCpuUs['processor'] ?? 0],
+      ['CPU µs/event, broker while the processor reads', procCpuUs['broker'] ?? 0],
     ],
     [{ name: 'processor / bare consume', value: procRate / bareRate, limit: 0.5, kind: 'min' }],
   )
