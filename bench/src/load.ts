@@ -4,7 +4,7 @@ import { surveyEvent } from './common.ts'
  * The load generator, run as its own process so it does not share a CPU queue with the
  * pipeline it measures. Posts batches of `batch` events from `connections` concurrent loops
  * for `seconds`, or at `rate` events/s when given; honours 429/503 Retry-After.
- * Reports {accepted, refused, seconds} to the parent.
+ * Reports {accepted, refused, seconds, cpuSeconds} to the parent.
  */
 const [url, key, seconds, connections, batch, rate, tag] = process.argv.slice(2)
 const until = Date.now() + Number(seconds) * 1000
@@ -37,4 +37,10 @@ async function loop() {
   }
 }
 await Promise.all(Array.from({ length: Number(connections) }, loop))
-process.send?.({ accepted, refused, seconds: (Date.now() - started) / 1000 })
+const cpu = process.cpuUsage()
+process.send?.({
+  accepted,
+  refused,
+  seconds: (Date.now() - started) / 1000,
+  cpuSeconds: (cpu.user + cpu.system) / 1e6,
+})

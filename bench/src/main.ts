@@ -7,7 +7,7 @@ import { ROOT } from './common.ts'
  * allows one data directory per process), one after another so they do not compete for the
  * two cores. Results: bench/results/<name>.json; summary: docs/benchmarks.md.
  */
-const ALL = ['processor', 'e2e', 'freshness', 'query']
+const ALL = ['ingest', 'processor', 'e2e', 'freshness', 'query']
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const unknown = chosen.filter((c) => !ALL.includes(c))
 if (unknown.length > 0) {

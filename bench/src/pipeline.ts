@@ -97,11 +97,13 @@ export interface LoadResult {
   accepted: number
   refused: number
   seconds: number
+  /** CPU the load process used (building and posting events). */
+  cpuSeconds: number
 }
 
 /** Runs bench/src/load.ts in a child process. `rate` 0 = as fast as ingest accepts. */
 export function runLoad(
-  p: AllInOne,
+  p: Pick<AllInOne, 'ingestUrl' | 'key'>,
   o: { seconds: number; connections: number; batch: number; rate?: number; tag?: number },
 ): Promise<LoadResult> {
   const child = fork(
