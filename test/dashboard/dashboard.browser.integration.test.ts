@@ -503,7 +503,8 @@ describe('dashboard in headless Chromium', () => {
     // A link reproduces a view: page, window, filter and breakdown come from the URL.
     const link = `${pipeline.query.url}/?page=surveys&window=7d&channel=chat&by=product&metric=csat`
     const again = await context.newPage()
-    await again.goto(link)
+    // A new tab has its own sessionStorage: the key comes with the link, as cxpulse start prints it.
+    await again.goto(`${link}#key=${key.key}`)
     await loaded(again, 0, 'surveys')
     const linked = await expectPageMatchesApi(again, units)
     expect(Date.parse(linked.to) - Date.parse(linked.from)).toBe(7 * 24 * HOUR)
