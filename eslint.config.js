@@ -32,6 +32,7 @@ export default tseslint.config(
         URLSearchParams: 'readonly',
         setTimeout: 'readonly',
         clearTimeout: 'readonly',
+        Blob: 'readonly',
       },
     },
   },

@@ -12,7 +12,12 @@ import {
   type IngestHandle,
 } from '@cxpulse/ingest'
 import { createProcessor, type ProcessorHandle } from '@cxpulse/processor'
-import { DEFAULT_QUERY_LIMITS, createQuery, type QueryHandle } from '@cxpulse/query'
+import {
+  DEFAULT_CATCHING_UP_LAG,
+  DEFAULT_QUERY_LIMITS,
+  createQuery,
+  type QueryHandle,
+} from '@cxpulse/query'
 import { startIngestThread } from './ingest-thread.ts'
 
 export interface PipelineOptions {
@@ -65,6 +70,7 @@ export interface Pipeline {
 export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const host = o.host ?? '127.0.0.1'
   const topicPrefix = o.topicPrefix ?? 'cxpulse'
+  const groupId = o.groupId ?? 'cxpulse-processor'
   const kafka = createKafka({ brokers: o.brokers, clientId: 'cxpulse' }, o.logger)
   const started: { stop(): Promise<void> }[] = []
   try {
@@ -76,7 +82,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         clickhouse: { database: o.clickhouse.database, dataDir: '' },
         logLevel: o.logger.level,
         topicPrefix,
-        groupId: o.groupId ?? 'cxpulse-processor',
+        groupId,
         batchSize: 5000,
         batchMaxWaitMs: o.batchMaxWaitMs ?? 200,
         concurrency: 3,
@@ -120,6 +126,13 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         clickhouse: { database: o.clickhouse.database, dataDir: '' },
         logLevel: o.logger.level,
         ...DEFAULT_QUERY_LIMITS,
+        processorLag: {
+          brokers: o.brokers,
+          clientId: 'cxpulse-query',
+          topicPrefix,
+          groupId,
+          catchingUpLag: DEFAULT_CATCHING_UP_LAG,
+        },
       },
       { clickhouse: o.clickhouse, keys: o.keys, logger: o.logger.child({ service: 'query' }) },
     ).start()

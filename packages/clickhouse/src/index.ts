@@ -82,6 +82,7 @@ export {
 } from './ticket.queries.ts'
 export type { Durations, DurationMetric } from './ticket.queries.ts'
 export { queryIqs } from './qa.queries.ts'
+export { queryNewestEventTime } from './status.queries.ts'
 export {
   queryCustomerPurchases,
   queryLifecycle,

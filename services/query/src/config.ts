@@ -1,9 +1,12 @@
 import { z } from 'zod'
 import type { ClickHouseConfig } from '@cxpulse/clickhouse'
-import { clickhouseEnv, logEnv, parseEnv } from '@cxpulse/config'
+import { clickhouseEnv, kafkaEnv, logEnv, parseEnv } from '@cxpulse/config'
+import { DEFAULT_TOPIC_PREFIX } from '@cxpulse/contracts'
 
 const int = (min: number, max: number, dflt: number) =>
   z.coerce.number().int().min(min).max(max).default(dflt)
+
+export const DEFAULT_CATCHING_UP_LAG = 1000
 
 export const queryEnv = z
   .object({
@@ -17,7 +20,16 @@ export const queryEnv = z
     QUERY_MAX_GROUPS: int(1, 10_000, 100),
     QUERY_MAX_SERIES_POINTS: int(1, 100_000, 2000),
     QUERY_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 10_000),
+    // GET /v1/status reads the processor's lag: the same variables, and defaults, as the processor.
+    PROCESSOR_TOPIC_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected 1-200 of [A-Za-z0-9._-]')
+      .default(DEFAULT_TOPIC_PREFIX),
+    PROCESSOR_GROUP_ID: z.string().min(1).default('cxpulse-processor'),
+    /** From this many events waiting on, /v1/status (and the dashboard) says "catching up". */
+    QUERY_CATCHING_UP_LAG: int(1, 1_000_000_000, DEFAULT_CATCHING_UP_LAG),
   })
+  .extend(kafkaEnv.pick({ KAFKA_BROKERS: true, KAFKA_CLIENT_ID: true }).shape)
   .extend(clickhouseEnv.shape)
   .extend(logEnv.shape)
   .superRefine((env, ctx) => {
@@ -36,6 +48,16 @@ export interface QueryLimits {
   maxSeriesPoints: number
 }
 
+/** Where the processor's consumer group and topics are, for GET /v1/status's lag. */
+export interface ProcessorLagConfig {
+  brokers: string[]
+  clientId: string
+  topicPrefix: string
+  groupId: string
+  /** Lag (events waiting) from which the status says `catching_up`. */
+  catchingUpLag: number
+}
+
 export interface QueryConfig extends QueryLimits {
   host: string
   port: number
@@ -43,6 +65,8 @@ export interface QueryConfig extends QueryLimits {
   shutdownTimeoutMs: number
   clickhouse: ClickHouseConfig
   logLevel: string
+  /** Absent (no KAFKA_BROKERS): /v1/status reports freshness without the processor's lag. */
+  processorLag?: ProcessorLagConfig
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
@@ -75,5 +99,16 @@ export function loadQueryConfig(
       dataDir: e.CLICKHOUSE_DATA_DIR,
     },
     logLevel: e.LOG_LEVEL,
+    ...(e.KAFKA_BROKERS
+      ? {
+          processorLag: {
+            brokers: e.KAFKA_BROKERS,
+            clientId: `${e.KAFKA_CLIENT_ID}-query`,
+            topicPrefix: e.PROCESSOR_TOPIC_PREFIX,
+            groupId: e.PROCESSOR_GROUP_ID,
+            catchingUpLag: e.QUERY_CATCHING_UP_LAG,
+          },
+        }
+      : {}),
   }
 }

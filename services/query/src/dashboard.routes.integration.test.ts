@@ -90,6 +90,7 @@ describe('dashboard served by the query service', () => {
       '/dashboard/app.js',
       '/dashboard/chart.js',
       '/dashboard/format.js',
+      '/dashboard/state.js',
       '/dashboard/style.css',
     ])
   })

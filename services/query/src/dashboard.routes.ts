@@ -17,6 +17,7 @@ const FILES: Readonly<Record<string, { file: string; type: string }>> = {
   '/dashboard/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/chart.js': { file: 'chart.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/format.js': { file: 'format.js', type: 'text/javascript; charset=utf-8' },
+  '/dashboard/state.js': { file: 'state.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
 }
 

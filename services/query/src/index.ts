@@ -1,5 +1,5 @@
 export { createQuery } from './query.ts'
 export type { QueryDeps, QueryHandle } from './query.ts'
-export { loadQueryConfig, DEFAULT_QUERY_LIMITS } from './config.ts'
-export type { QueryConfig, QueryLimits } from './config.ts'
+export { loadQueryConfig, DEFAULT_CATCHING_UP_LAG, DEFAULT_QUERY_LIMITS } from './config.ts'
+export type { ProcessorLagConfig, QueryConfig, QueryLimits } from './config.ts'
 export { buildOpenApi } from './openapi.ts'

@@ -8,6 +8,7 @@ import { buildOpenApi } from './openapi.ts'
 import { alertRulesRoute, alertsRoute } from './alerts.routes.ts'
 import { isDashboardPath, serveDashboard } from './dashboard.routes.ts'
 import { getMetric, listMetrics } from './query.routes.ts'
+import { createLagReader, statusRoute } from './status.routes.ts'
 
 export interface QueryDeps {
   clickhouse?: ClickHouse
@@ -41,6 +42,7 @@ export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
     registers: [registry],
   })
   const openapi = JSON.stringify(buildOpenApi(config))
+  const lag = config.processorLag ? createLagReader(config.processorLag, log) : undefined
 
   async function start(): Promise<QueryHandle> {
     const keys = deps.keys ?? (await loadKeyStore(config.apiKeys))
@@ -86,6 +88,7 @@ export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
       }
       if (isDashboardPath(path)) return serveDashboard(req, res, path)
       if (path === '/v1/metrics') return listMetrics(res)
+      if (path === '/v1/status') return statusRoute(req, res, { ...routeDeps, lag, log })
       if (path === '/v1/alerts') return alertsRoute(req, res, routeDeps, url.searchParams)
       const m = /^\/v1\/metrics\/([^/]+)$/.exec(path)
       if (m) return getMetric(req, res, routeDeps, decodeURIComponent(m[1] ?? ''), url.searchParams)
@@ -113,6 +116,7 @@ export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
         stopped ??= (async () => {
           ready = false
           await server.close(Date.now() + config.shutdownTimeoutMs)
+          await lag?.close()
           if (ownsClickHouse) await ch.close()
           log.info('query stopped')
         })()

@@ -6,12 +6,12 @@ export interface WindowSpec {
   tickMs: number
 }
 export const WINDOWS: Readonly<Record<'1h' | '24h' | '7d' | '30d', WindowSpec>>
-export const TILES: readonly { metric: string; label: string; goodUp: boolean }[]
 export const EMPTY: string
 export function fixed(v: number, decimals: number): string
 export function formatDuration(seconds: number): string
-export function formatValue(metric: string, v: number | null | undefined): string
-export function formatDelta(metric: string, d: number | null | undefined): string | null
+export function formatValue(unit: string | undefined, v: number | null | undefined): string
+export function formatDelta(unit: string | undefined, d: number | null | undefined): string | null
+export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string
 export function windowRange(name: keyof typeof WINDOWS, now?: number): { from: string; to: string }
 export function keyFromHash(hash: string): string | null
 export const MAX_CUSTOM_DAYS: number

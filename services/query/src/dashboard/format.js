@@ -1,7 +1,7 @@
 // How the dashboard shows numbers. Pure functions (no DOM), shared by the page and its tests.
 //
-// Precision (documented in the README): CSAT %, churn % and NPS with one decimal, CES with two,
-// first response time in s (whole), min or h (one decimal). Rounding is
+// Precision by metric unit (documented in the README): percentages, NPS and 0–100 scores with one
+// decimal, CES on its scale with two, durations in s (whole), min or h (one decimal), counts whole. Rounding is
 // Number.prototype.toFixed's; a value that rounds to zero carries no sign. Empty → "—".
 
 /** The time windows the picker offers: length and series interval. */
@@ -11,15 +11,6 @@ export const WINDOWS = {
   '7d': { label: '7 days', ms: 7 * 86_400_000, interval: 'hour', tickMs: 86_400_000 },
   '30d': { label: '30 days', ms: 30 * 86_400_000, interval: 'day', tickMs: 5 * 86_400_000 },
 }
-
-/** The headline tiles: metric id, label, whether a rise is good. */
-export const TILES = [
-  { metric: 'csat', label: 'CSAT', goodUp: true },
-  { metric: 'nps', label: 'NPS', goodUp: true },
-  { metric: 'ces', label: 'CES (agreement)', goodUp: true },
-  { metric: 'churn_rate', label: 'Churn', goodUp: false },
-  { metric: 'frt', label: 'First response time', goodUp: false },
-]
 
 export const EMPTY = '—'
 const MINUS = '−'
@@ -36,35 +27,38 @@ export function formatDuration(seconds) {
   return `${fixed(seconds / 3600, 1)} h`
 }
 
-/** A metric's value as a tile shows it. */
-export function formatValue(metric, v) {
+/** Decimals per metric unit (GET /v1/metrics gives each metric's unit). */
+const DECIMALS = { percent: 1, nps: 1, score: 1, scale: 2, count: 0, currency: 2 }
+
+/** A value in its unit, as the dashboard shows it: "81.3 %", "4.21", "47 s", "1204". */
+export function formatValue(unit, v) {
   if (v === null || v === undefined) return EMPTY
-  switch (metric) {
-    case 'csat':
-    case 'churn_rate':
-    case 'csat_mean':
-    case 'ces_pct':
-      return `${fixed(v, 1)} %`
-    case 'ces':
-      return fixed(v, 2)
-    case 'frt':
-      return formatDuration(v)
-    default:
-      return fixed(v, 1)
-  }
+  if (unit === 'seconds') return formatDuration(v)
+  const s = fixed(v, DECIMALS[unit] ?? 1)
+  return unit === 'percent' ? `${s} %` : s
 }
 
-/** The previous-period change in the tile's own unit: "+2.8 pts", "−0.05", "+47 s". */
-export function formatDelta(metric, d) {
+/** The previous-period change in the unit: "+2.8 pts", "−0.05", "+47 s"; null when unknown. */
+export function formatDelta(unit, d) {
   if (d === null || d === undefined) return null
-  let size
-  if (metric === 'frt') size = formatDuration(Math.abs(d))
-  else if (metric === 'ces') size = Math.abs(d).toFixed(2)
-  else size = Math.abs(d).toFixed(1)
+  const size =
+    unit === 'seconds' ? formatDuration(Math.abs(d)) : Math.abs(d).toFixed(DECIMALS[unit] ?? 1)
   const zero = Number(size.replace(/[^0-9.]/g, '')) === 0
   const sign = zero ? '±' : d > 0 ? '+' : MINUS
-  const unit = metric === 'csat' || metric === 'churn_rate' ? ' pts' : ''
-  return `${sign}${size}${unit}`
+  return `${sign}${size}${unit === 'percent' ? ' pts' : ''}`
+}
+
+/**
+ * RFC 4180 CSV of rows under a header; numbers exactly as the API gave them, nulls empty. A text
+ * cell starting with = + or @ gets a leading ' so a spreadsheet does not run it as a formula.
+ */
+export function toCsv(header, rows) {
+  const cell = (v) => {
+    if (v === null || v === undefined) return ''
+    const s = typeof v === 'string' && /^[=+@]/.test(v) ? `'${v}` : String(v)
+    return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
+  }
+  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n'
 }
 
 /** [from, to) for a window ending at the next whole minute (minute rollups answer it). */

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_QUERY_LIMITS } from '../config.ts'
 import {
   MAX_CUSTOM_DAYS,
-  TILES,
   WINDOWS,
   customRange,
   customWindow,
@@ -12,20 +11,35 @@ import {
   formatValue,
   keyFromHash,
   spanLabel,
+  toCsv,
   toLocalInput,
   windowRange,
 } from './format.js'
 
 describe('dashboard number formats', () => {
-  it('shows CSAT %, churn % and NPS with one decimal, CES with two, empty as —', () => {
-    expect(formatValue('csat', 81.2345)).toBe('81.2 %')
-    expect(formatValue('csat', 81.25)).toBe((81.25).toFixed(1) + ' %')
-    expect(formatValue('churn_rate', 7)).toBe('7.0 %')
+  it('shows percentages and NPS with one decimal, CES with two, counts whole, empty as —', () => {
+    expect(formatValue('percent', 81.2345)).toBe('81.2 %')
+    expect(formatValue('percent', 81.25)).toBe((81.25).toFixed(1) + ' %')
+    expect(formatValue('percent', 7)).toBe('7.0 %')
     expect(formatValue('nps', -12.3456)).toBe('-12.3')
     expect(formatValue('nps', -0.04)).toBe('0.0')
-    expect(formatValue('ces', 5.3649)).toBe('5.36')
-    expect(formatValue('csat', null)).toBe('—')
-    expect(formatValue('frt', undefined)).toBe('—')
+    expect(formatValue('scale', 5.3649)).toBe('5.36')
+    expect(formatValue('count', 1204)).toBe('1204')
+    expect(formatValue('seconds', 47.4)).toBe('47 s')
+    expect(formatValue('percent', null)).toBe('—')
+    expect(formatValue('seconds', undefined)).toBe('—')
+  })
+
+  it('writes CSV with the API numbers, quoting what needs it and defusing formulas', () => {
+    expect(
+      toCsv(
+        ['key', 'value', 'n'],
+        [
+          ['chat, web', 81.2345, 12],
+          ['=1+1', null, 0],
+        ],
+      ),
+    ).toBe('key,value,n\r\n"chat, web",81.2345,12\r\n\'=1+1,,0\r\n')
   })
 
   it('shows durations in s, min or h', () => {
@@ -33,18 +47,18 @@ describe('dashboard number formats', () => {
     expect(formatDuration(119.4)).toBe('119 s')
     expect(formatDuration(1146)).toBe('19.1 min')
     expect(formatDuration(7200)).toBe('2.0 h')
-    expect(formatValue('frt', 90)).toBe('90 s')
+    expect(formatValue('seconds', 90)).toBe('90 s')
   })
 
   it('shows the previous-period change with its sign and unit', () => {
-    expect(formatDelta('csat', 2.7712)).toBe('+2.8 pts')
-    expect(formatDelta('churn_rate', -1.25)).toBe('−1.3 pts')
+    expect(formatDelta('percent', 2.7712)).toBe('+2.8 pts')
+    expect(formatDelta('percent', -1.25)).toBe('−1.3 pts')
     expect(formatDelta('nps', -2.43)).toBe('−2.4')
-    expect(formatDelta('ces', 0.0149)).toBe('+0.01')
-    expect(formatDelta('frt', 47)).toBe('+47 s')
-    expect(formatDelta('frt', -600)).toBe('−10.0 min')
-    expect(formatDelta('csat', 0.01)).toBe('±0.0 pts')
-    expect(formatDelta('csat', null)).toBeNull()
+    expect(formatDelta('scale', 0.0149)).toBe('+0.01')
+    expect(formatDelta('seconds', 47)).toBe('+47 s')
+    expect(formatDelta('seconds', -600)).toBe('−10.0 min')
+    expect(formatDelta('percent', 0.01)).toBe('±0.0 pts')
+    expect(formatDelta('percent', null)).toBeNull()
     expect(fixed(-0.0001, 2)).toBe('0.00')
   })
 
@@ -66,10 +80,6 @@ describe('dashboard number formats', () => {
     expect(keyFromHash('#window=1h&key=cxk_abc')).toBe('cxk_abc')
     expect(keyFromHash('#key=')).toBeNull()
     expect(keyFromHash('')).toBeNull()
-  })
-
-  it('has the five headline tiles', () => {
-    expect(TILES.map((t) => t.metric)).toEqual(['csat', 'nps', 'ces', 'churn_rate', 'frt'])
   })
 
   it('sizes a custom window: interval, ticks and label', () => {

@@ -1,0 +1,17 @@
+// Types for state.js (a plain browser module; this file is for the TypeScript tests only).
+export const PAGES: readonly string[]
+export const DIMENSIONS: readonly string[]
+export interface ViewState {
+  page: string
+  window: string
+  from?: string
+  to?: string
+  filters: Record<string, string>
+  by: string
+  metric?: string
+  sort?: string
+  dir: 'asc' | 'desc'
+  customer?: string
+}
+export function parseState(search: string): ViewState
+export function toSearch(state: ViewState): string
