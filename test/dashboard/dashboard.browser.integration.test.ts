@@ -408,7 +408,7 @@ describe('dashboard in headless Chromium', () => {
         }),
       status.newest_event_at!,
     )
-    expect(first.freshness).toBe(`data up to ${upTo}, 0 events waiting`)
+    expect(first.freshness).toBe(`data up to ${upTo}, 0 batches waiting`)
     expect(await page.locator('#catching-up').isHidden()).toBe(true)
 
     // Every page: tiles, trend and breakdown as the API answers for the same window.
@@ -553,7 +553,7 @@ describe('dashboard in headless Chromium', () => {
     await page.goto(`${pipeline.query.url}/?page=customers#key=${emptyKey.key}`)
     await loaded(page, 0, 'customers')
     const shot = await expectPageMatchesApi(page, units, emptyKey.key)
-    expect(shot.freshness).toBe('no data yet, 4,210 events waiting')
+    expect(shot.freshness).toBe('no data yet, 4,210 batches waiting')
     expect(await page.locator('#catching-up').isVisible()).toBe(true)
     for (const t of shot.tiles.filter((x) => !x.error)) {
       expect(t.value, t.card).toBe('—')

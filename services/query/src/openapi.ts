@@ -240,5 +240,16 @@ function alertPaths() {
         },
       },
     },
+    '/v1/status': {
+      get: {
+        summary: 'How fresh the numbers are: newest counted event, processor backlog',
+        responses: {
+          '200': {
+            description:
+              '{checked_at, newest_event_at (the tenant’s newest counted event, null when none), processor: {waiting, waiting_by_domain, catching_up} | null, processor_error?}. `waiting` counts Kafka records (each one ingest request’s events for one partition), over every tenant.',
+          },
+        },
+      },
+    },
   }
 }

@@ -15,7 +15,8 @@ const LAG_CACHE_MS = 2_000
 const LAG_DEADLINE_MS = 5_000
 
 export interface ProcessorLag {
-  /** Events on the domain topics that the processor's group has not committed yet. */
+  /** Kafka records on the domain topics that the processor's group has not committed yet: each is
+   * one ingest request's events for one partition (topic format v2), so events ≥ records. */
   waiting: number
   waitingByDomain: Record<Domain, number>
   catchingUp: boolean

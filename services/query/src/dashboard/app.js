@@ -653,7 +653,7 @@ async function loadFreshness() {
       ? `data up to ${new Date(r.newest_event_at).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })}`
       : 'no data yet'
     const p = r.processor
-    box.textContent = p ? `${upTo}, ${p.waiting.toLocaleString('en-US')} events waiting` : upTo
+    box.textContent = p ? `${upTo}, ${p.waiting.toLocaleString('en-US')} batches waiting` : upTo
     box.title = p ? '' : (r.processor_error ?? '')
     box.dataset.state = p?.catching_up ? 'catching-up' : p ? 'live' : 'no-lag'
     box.dataset.waiting = p ? String(p.waiting) : ''
