@@ -9,8 +9,8 @@ import { z } from 'zod'
 import { generateApiKey } from '@cxpulse/auth'
 import { RAW_TABLE, queryRows } from '@cxpulse/clickhouse'
 import { topicNames } from '@cxpulse/contracts'
-import { testEnvironment, testKafka, waitFor } from '@cxpulse/test-support'
-import { startTestPipeline, type TestPipeline } from '@cxpulse/test-support/pipeline'
+import { testEnvironment, testKafka, waitFor } from '@cxpulse/testkit'
+import { startTestPipeline, type TestPipeline } from '../harness/pipeline.ts'
 import { CLI, ROOT, runCli } from './run-cli.ts'
 
 /** `cxpulse send` as a user runs it: a real CLI process against a running pipeline. */

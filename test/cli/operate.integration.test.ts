@@ -8,8 +8,8 @@ import { generateApiKey } from '@cxpulse/auth'
 import { RAW_TABLE, queryRows } from '@cxpulse/clickhouse'
 import { buildDeadLetter, deterministicUuid, topicNames } from '@cxpulse/contracts'
 import { createIdempotentProducer } from '@cxpulse/kafka'
-import { testKafka, uniqueName, waitFor } from '@cxpulse/test-support'
-import { startTestPipeline, type TestPipeline } from '@cxpulse/test-support/pipeline'
+import { testKafka, uniqueName, waitFor } from '@cxpulse/testkit'
+import { startTestPipeline, type TestPipeline } from '../harness/pipeline.ts'
 import { runCli } from './run-cli.ts'
 
 /** `cxpulse import`, `dlq` and `simulate` as a user runs them, against a running pipeline. */

@@ -11,7 +11,7 @@ import { Kafka, logLevel } from 'kafkajs'
 import { stopLocalKafka } from '@cxpulse/local-kafka'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator } from '@cxpulse/simulator'
-import { compareLedger, recordReliability, waitFor } from '@cxpulse/test-support'
+import { compareLedger, recordReliability, waitFor } from '@cxpulse/testkit'
 
 /**
  * `cxpulse start` (local broker + embedded ClickHouse in one data dir) SIGKILLed while an SDK

@@ -12,7 +12,7 @@ import {
   testKafka,
   uniqueName,
   waitFor,
-} from '@cxpulse/test-support'
+} from '@cxpulse/testkit'
 
 /**
  * Ingest (its own process, as in production) flooded far beyond what it can pass to Kafka:

@@ -14,7 +14,7 @@ import {
   testLogger,
   uniqueName,
   waitFor,
-} from '@cxpulse/test-support'
+} from '@cxpulse/testkit'
 import {
   actualTotals,
   compareTotals,
@@ -26,7 +26,7 @@ import {
   rawLedger,
   rng,
   type Json,
-} from '../../services/processor/src/__fixtures__/ledger.ts'
+} from '@cxpulse/testkit/pipeline-ledger'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const MAIN = join(ROOT, 'services/processor/src/main.ts')

@@ -16,7 +16,7 @@ import {
   recordReliability,
   testKafka,
   uniqueName,
-} from '@cxpulse/test-support'
+} from '@cxpulse/testkit'
 import { capturingLogger, LONG, rawRequest, Tally } from './security.support.ts'
 
 /**

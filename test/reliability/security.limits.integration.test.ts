@@ -8,7 +8,7 @@ import {
   recordReliability,
   testKafka,
   uniqueName,
-} from '@cxpulse/test-support'
+} from '@cxpulse/testkit'
 
 /**
  * Rate limits per API key (INGEST_KEY_RATE_PER_SEC): one noisy or leaked key is refused with
