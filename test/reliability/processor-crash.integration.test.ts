@@ -8,13 +8,7 @@ import { createClickHouse } from '@cxpulse/clickhouse'
 import { TOPIC_SPECS, topicNames } from '@cxpulse/contracts'
 import { ensureTopics } from '@cxpulse/kafka'
 import { DEFAULT_QUERY_LIMITS, createQuery } from '@cxpulse/query'
-import {
-  recordReliability,
-  testKafka,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@cxpulse/testkit'
+import { recordReliability, testKafka, testLogger, uniqueName, waitFor } from '@cxpulse/testkit'
 import {
   actualTotals,
   compareTotals,
