@@ -9,6 +9,7 @@ export {
   readWholeTopics,
   testKafka,
   testLogger,
+  waitForGroupCaughtUp,
   type TopicEvent,
   type TopicMessage,
 } from './kafka.ts'

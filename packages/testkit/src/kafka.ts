@@ -94,3 +94,44 @@ export async function readWholeTopicEvents(kafka: Kafka, topics: string[]): Prom
     })),
   )
 }
+
+/**
+ * Waits until consumer group `groupId` has committed past every record the topics hold now.
+ * The processor commits only after its insert is durable, so after this everything written
+ * before the call has been counted (or skipped as a duplicate): the condition a test waits on
+ * before asserting that a re-send changed nothing.
+ */
+export async function waitForGroupCaughtUp(
+  kafka: Kafka,
+  groupId: string,
+  topics: string[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const ends = new Map<string, bigint>()
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        ends.set(`${topic}:${p.partition}`, BigInt(p.high))
+      }
+    }
+    await waitFor(
+      `group ${groupId} caught up on ${topics.join(', ')}`,
+      async () => {
+        const committed = await admin.fetchOffsets({ groupId, topics })
+        const offsets = new Map<string, bigint>(
+          committed.flatMap((t) =>
+            t.partitions.map((p) => [`${t.topic}:${p.partition}`, BigInt(p.offset)] as const),
+          ),
+        )
+        // A partition's committed offset is -1 until the group commits there; an empty one is done.
+        const behind = [...ends].filter(([at, end]) => end > 0n && (offsets.get(at) ?? -1n) < end)
+        return behind.length === 0 ? true : undefined
+      },
+      timeoutMs,
+    )
+  } finally {
+    await admin.disconnect()
+  }
+}
