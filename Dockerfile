@@ -22,5 +22,5 @@ RUN pnpm install --frozen-lockfile --prod --filter '@cxpulse/cli...' --filter cx
 COPY infra/clickhouse ./infra/clickhouse
 
 USER node
-ENTRYPOINT ["packages/cli/bin/cxpulse"]
+ENTRYPOINT ["/app/packages/cli/bin/cxpulse"]
 CMD ["serve", "--help"]
