@@ -9,7 +9,7 @@ import { listAlerts, putRule, runMigrations } from '@cxpulse/clickhouse'
 import { parseEnrichedEvent, topicNames } from '@cxpulse/contracts'
 import { twoProportionZTest } from '@cxpulse/metrics'
 import { insertEventsDirect } from '@cxpulse/processor'
-import { testClickHouse, testKafka, testLogger, uniqueName, waitFor } from '@cxpulse/test-support'
+import { testClickHouse, testKafka, testLogger, uniqueName, waitFor } from '@cxpulse/testkit'
 
 /**
  * A simulated incident on a controllable clock: steady CSAT on four channels, then chat drops

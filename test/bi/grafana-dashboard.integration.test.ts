@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { queryRows, runMigrations } from '@cxpulse/clickhouse'
-import { testClickHouse } from '@cxpulse/test-support'
+import { testClickHouse } from '@cxpulse/testkit'
 
 /**
  * The example Grafana dashboard must use only the versioned BI views, and every query in it

@@ -9,8 +9,8 @@ import { z } from 'zod'
 import { generateApiKey } from '@cxpulse/auth'
 import { RAW_TABLE, queryRows } from '@cxpulse/clickhouse'
 import { topicNames } from '@cxpulse/contracts'
-import { testEnvironment, testKafka, waitFor } from '@cxpulse/test-support'
-import { startTestPipeline, type TestPipeline } from '@cxpulse/test-support/pipeline'
+import { testEnvironment, testKafka, waitFor, waitForGroupCaughtUp } from '@cxpulse/testkit'
+import { startTestPipeline, type TestPipeline } from '../harness/pipeline.ts'
 import { CLI, ROOT, runCli } from './run-cli.ts'
 
 /** `cxpulse send` as a user runs it: a real CLI process against a running pipeline. */
@@ -34,6 +34,17 @@ describe('the cxpulse CLI against a running pipeline', () => {
     pipeline = running.pipeline
     prefix = running.topicPrefix
   })
+  const kafkaClient = testKafka().kafka
+  /** Resolves once the processor has taken in everything sent so far (so a duplicate was seen). */
+  const processed = () => {
+    const t = topicNames(prefix)
+    return waitForGroupCaughtUp(kafkaClient, running.groupId, [
+      t.surveys,
+      t.tickets,
+      t.customers,
+      t.qa,
+    ])
+  }
   afterAll(async () => {
     await running?.stop()
     await rm(dir, { recursive: true, force: true })
@@ -105,7 +116,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
     // The same file again: accepted again by ingest, counted once by the processor.
     const again = await send(file)
     expect(again.out.split('\n')[0]).toBe('accepted 3, rejected 4')
-    await new Promise((r) => setTimeout(r, 3_000))
+    await processed()
     expect(await landed()).toEqual(want)
   }, 120_000)
 
@@ -130,7 +141,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
       (await landed()).length >= before + 2 ? true : undefined,
     )
     await send(file)
-    await new Promise((r) => setTimeout(r, 3_000))
+    await processed()
     expect((await landed()).length).toBe(before + 2)
     const comments = await queryRows(ch, {
       name: 'comments',
@@ -263,7 +274,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
     await waitFor('imported rows counted', async () => ((await count()) >= 3 ? true : undefined))
     const again = await cli('import', map, '--kind', 'csat', '--scale', '1-5', file)
     expect(again.out.split('\n')[0]).toBe('accepted 3, rejected 1')
-    await new Promise((r) => setTimeout(r, 3_000))
+    await processed()
     expect(await count()).toBe(3)
     const missing = await cli(
       'import',
@@ -348,7 +359,7 @@ describe('the cxpulse CLI against a running pipeline', () => {
       (await counted()) === 1 ? true : undefined,
     )
     await dlq('replay', '--yes')
-    await new Promise((r) => setTimeout(r, 3_000))
+    await processed()
     expect(await counted()).toBe(1)
   }, 90_000)
 

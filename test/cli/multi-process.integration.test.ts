@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyWebhook } from '@cxpulse/alerting'
 import { generateApiKey } from '@cxpulse/auth'
-import { testEnvironment, uniqueName, waitFor } from '@cxpulse/test-support'
+import { testEnvironment, uniqueName, waitFor } from '@cxpulse/testkit'
 import { CLI, ROOT } from './run-cli.ts'
 
 /**

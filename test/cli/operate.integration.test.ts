@@ -8,8 +8,8 @@ import { generateApiKey } from '@cxpulse/auth'
 import { RAW_TABLE, queryRows } from '@cxpulse/clickhouse'
 import { buildDeadLetter, deterministicUuid, topicNames } from '@cxpulse/contracts'
 import { createIdempotentProducer } from '@cxpulse/kafka'
-import { testKafka, uniqueName, waitFor } from '@cxpulse/test-support'
-import { startTestPipeline, type TestPipeline } from '@cxpulse/test-support/pipeline'
+import { testKafka, uniqueName, waitFor, waitForGroupCaughtUp } from '@cxpulse/testkit'
+import { startTestPipeline, type TestPipeline } from '../harness/pipeline.ts'
 import { runCli } from './run-cli.ts'
 
 /** `cxpulse import`, `dlq` and `simulate` as a user runs them, against a running pipeline. */
@@ -47,34 +47,13 @@ describe('cxpulse import, dlq and simulate', () => {
   const cli = (...args: string[]) => runCli(args, key.key)
 
   /** Resolves once the processor has committed every message on the event topics so far. */
-  async function drained(): Promise<void> {
-    const admin = kafka.admin()
-    await admin.connect()
-    try {
-      const eventTopics = [topics.surveys, topics.tickets, topics.customers, topics.qa]
-      const ends = new Map<string, string>()
-      for (const topic of eventTopics) {
-        for (const p of await admin.fetchTopicOffsets(topic))
-          ends.set(`${topic}:${p.partition}`, p.high)
-      }
-      await waitFor(
-        'processor caught up',
-        async () => {
-          const committed = await admin.fetchOffsets({ groupId, topics: eventTopics })
-          const behind = committed.flatMap((t) =>
-            t.partitions.filter((p) => {
-              const end = BigInt(ends.get(`${t.topic}:${p.partition}`) ?? '0')
-              return end > 0n && BigInt(p.offset === '-1' ? '0' : p.offset) < end
-            }),
-          )
-          return behind.length === 0 ? true : undefined
-        },
-        60_000,
-      )
-    } finally {
-      await admin.disconnect()
-    }
-  }
+  const drained = () =>
+    waitForGroupCaughtUp(kafka, groupId, [
+      topics.surveys,
+      topics.tickets,
+      topics.customers,
+      topics.qa,
+    ])
 
   /** Events the processor skipped as already counted: proves a re-sent event was read, not lost. */
   async function duplicatesSkipped(): Promise<number> {

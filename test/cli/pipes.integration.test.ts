@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateApiKey } from '@cxpulse/auth'
-import { saveKeyFile } from '../../packages/cli/src/key-file.ts'
+import { saveKeyFile } from '@cxpulse/cli/key-file'
 import { CLI, ROOT } from './run-cli.ts'
 
 /** `cxpulse keys list` over a big key file: well over a pipe's 64 KiB buffer of output. */

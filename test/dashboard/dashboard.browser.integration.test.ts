@@ -9,8 +9,8 @@ import { generateApiKey } from '@cxpulse/auth'
 import { RAW_TABLES, queryRows } from '@cxpulse/clickhouse'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator } from '@cxpulse/simulator'
-import { waitFor } from '@cxpulse/test-support'
-import { startTestPipeline, type TestPipeline } from '@cxpulse/test-support/pipeline'
+import { waitFor } from '@cxpulse/testkit'
+import { startTestPipeline, type TestPipeline } from '../harness/pipeline.ts'
 
 /**
  * The dashboard in real headless Chromium (Debian's, driven by playwright-core) against a

@@ -5,8 +5,8 @@ import { RAW_TABLES, queryRows, zoneOffsetMinutes } from '@cxpulse/clickhouse'
 import type { CxEventInput } from '@cxpulse/contracts'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator } from '@cxpulse/simulator'
-import { waitFor } from '@cxpulse/test-support'
-import { startTestPipeline, type TestPipeline } from '@cxpulse/test-support/pipeline'
+import { waitFor } from '@cxpulse/testkit'
+import { startTestPipeline, type TestPipeline } from '../harness/pipeline.ts'
 import {
   expectAwt,
   expectCes,

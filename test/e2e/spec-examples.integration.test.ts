@@ -4,8 +4,8 @@ import { generateApiKey } from '@cxpulse/auth'
 import { RAW_TABLES, queryRows } from '@cxpulse/clickhouse'
 import type { CxEventInput } from '@cxpulse/contracts'
 import { buildEvent, createCxClient, events } from '@cxpulse/sdk'
-import { waitFor } from '@cxpulse/test-support'
-import { startTestPipeline, type TestPipeline } from '@cxpulse/test-support/pipeline'
+import { waitFor } from '@cxpulse/testkit'
+import { startTestPipeline, type TestPipeline } from '../harness/pipeline.ts'
 
 /**
  * Every worked example of SPEC-metrics.md, and a hand-computed value for every other metric the

@@ -1,7 +1,7 @@
 import { createKeyStore, type ApiKeyEntry } from '@cxpulse/auth'
 import { startPipeline, type Pipeline, type PipelineOptions } from '@cxpulse/cli/pipeline'
 import { runMigrations } from '@cxpulse/clickhouse'
-import { testClickHouse, testEnvironment, testLogger, uniqueName } from './index.ts'
+import { testClickHouse, testEnvironment, testLogger, uniqueName } from '@cxpulse/testkit'
 
 export interface TestPipeline {
   pipeline: Pipeline

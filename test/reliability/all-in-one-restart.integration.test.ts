@@ -11,7 +11,7 @@ import { Kafka, logLevel } from 'kafkajs'
 import { stopLocalKafka } from '@cxpulse/local-kafka'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator } from '@cxpulse/simulator'
-import { compareLedger, recordReliability, waitFor } from '@cxpulse/test-support'
+import { compareLedger, recordReliability, waitFor, waitForGroupCaughtUp } from '@cxpulse/testkit'
 
 /**
  * `cxpulse start` (local broker + embedded ClickHouse in one data dir) SIGKILLed while an SDK
@@ -184,27 +184,10 @@ describe('reliability: the all-in-one process killed and restarted', () => {
     // And the processor's committed offsets at the end of every input partition.
     const brokers = /kafka: +(\S+) \(local broker\)/.exec(run.output.join(''))?.[1]
     expect(brokers).toBeDefined()
-    const admin = new Kafka({ brokers: [brokers ?? ''], logLevel: logLevel.NOTHING }).admin()
-    await admin.connect()
+    const kafka = new Kafka({ brokers: [brokers ?? ''], logLevel: logLevel.NOTHING })
     const names = topicNames('cxpulse')
     const inputs = [names.surveys, names.tickets, names.customers, names.qa]
-    await waitFor(
-      'processor caught up on every partition',
-      async () => {
-        const committed = await admin.fetchOffsets({ groupId: 'cxpulse-processor', topics: inputs })
-        for (const topic of inputs) {
-          for (const end of await admin.fetchTopicOffsets(topic)) {
-            const c = committed
-              .find((t) => t.topic === topic)
-              ?.partitions.find((p) => p.partition === end.partition)
-            if (!c || BigInt(c.offset) < BigInt(end.high)) return undefined
-          }
-        }
-        return true
-      },
-      180_000,
-    )
-    await admin.disconnect()
+    await waitForGroupCaughtUp(kafka, 'cxpulse-processor', inputs, 180_000)
     run.proc.kill('SIGTERM')
     expect(await run.exited).toBe(0)
 

@@ -8,8 +8,8 @@ import { RAW_TABLES, queryRows } from '@cxpulse/clickhouse'
 import { startLocalKafka, stopLocalKafka } from '@cxpulse/local-kafka'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator } from '@cxpulse/simulator'
-import { compareLedger, recordReliability, waitFor } from '@cxpulse/test-support'
-import { startTestPipeline } from '@cxpulse/test-support/pipeline'
+import { compareLedger, recordReliability, waitFor } from '@cxpulse/testkit'
+import { startTestPipeline } from '../harness/pipeline.ts'
 import { capturingLogger } from './security.support.ts'
 
 /**

@@ -11,7 +11,7 @@ import {
   testLogger,
   uniqueName,
   waitFor,
-} from '@cxpulse/test-support'
+} from '@cxpulse/testkit'
 import {
   actualTotals,
   compareTotals,
@@ -19,7 +19,7 @@ import {
   generateLedger,
   produceAll,
   rawLedger,
-} from '../../services/processor/src/__fixtures__/ledger.ts'
+} from '@cxpulse/testkit/pipeline-ledger'
 
 /**
  * ClickHouse failing for a while, injected at the client boundary (the embedded engine cannot

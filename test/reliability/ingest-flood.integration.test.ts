@@ -6,13 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { generateApiKey } from '@cxpulse/auth'
 import { recordLines, topicNames } from '@cxpulse/contracts'
-import {
-  compareLedger,
-  recordReliability,
-  testKafka,
-  uniqueName,
-  waitFor,
-} from '@cxpulse/test-support'
+import { compareLedger, recordReliability, testKafka, uniqueName, waitFor } from '@cxpulse/testkit'
 
 /**
  * Ingest (its own process, as in production) flooded far beyond what it can pass to Kafka:

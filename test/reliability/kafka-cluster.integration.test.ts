@@ -17,8 +17,8 @@ import {
   testLogger,
   uniqueName,
   waitFor,
-} from '@cxpulse/test-support'
-import { startTestPipeline } from '@cxpulse/test-support/pipeline'
+} from '@cxpulse/testkit'
+import { startTestPipeline } from '../harness/pipeline.ts'
 import { capturingLogger } from './security.support.ts'
 
 /**

@@ -8,13 +8,7 @@ import { createClickHouse } from '@cxpulse/clickhouse'
 import { TOPIC_SPECS, topicNames } from '@cxpulse/contracts'
 import { ensureTopics } from '@cxpulse/kafka'
 import { DEFAULT_QUERY_LIMITS, createQuery } from '@cxpulse/query'
-import {
-  recordReliability,
-  testKafka,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@cxpulse/test-support'
+import { recordReliability, testKafka, testLogger, uniqueName, waitFor } from '@cxpulse/testkit'
 import {
   actualTotals,
   compareTotals,
@@ -26,7 +20,7 @@ import {
   rawLedger,
   rng,
   type Json,
-} from '../../services/processor/src/__fixtures__/ledger.ts'
+} from '@cxpulse/testkit/pipeline-ledger'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const MAIN = join(ROOT, 'services/processor/src/main.ts')

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { readReliabilityRows, type ReliabilityRow } from '../harness/reliability.ts'
+import { readReliabilityRows, type ReliabilityRow } from '@cxpulse/testkit'
 import { crashRunSchema } from './crash-loop-schema.ts'
 
 /**

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { recordReliability } from '@cxpulse/test-support'
+import { recordReliability } from '@cxpulse/testkit'
 
 /**
  * `pnpm audit --prod` over the production dependency tree (what the services and packages

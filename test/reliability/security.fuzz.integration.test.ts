@@ -11,12 +11,7 @@ import {
 } from '@cxpulse/contracts'
 import { DEFAULT_INGEST_CONFIG, startIngest, type IngestHandle } from '@cxpulse/ingest'
 import { createSimulator } from '@cxpulse/simulator'
-import {
-  readWholeTopicEvents,
-  recordReliability,
-  testKafka,
-  uniqueName,
-} from '@cxpulse/test-support'
+import { readWholeTopicEvents, recordReliability, testKafka, uniqueName } from '@cxpulse/testkit'
 import { capturingLogger, LONG, rawRequest, Tally } from './security.support.ts'
 
 /**

@@ -3,12 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKeyStore, generateApiKey } from '@cxpulse/auth'
 import { topicNames } from '@cxpulse/contracts'
 import { DEFAULT_INGEST_CONFIG, startIngest, type IngestHandle } from '@cxpulse/ingest'
-import {
-  readWholeTopicEvents,
-  recordReliability,
-  testKafka,
-  uniqueName,
-} from '@cxpulse/test-support'
+import { readWholeTopicEvents, recordReliability, testKafka, uniqueName } from '@cxpulse/testkit'
 
 /**
  * Rate limits per API key (INGEST_KEY_RATE_PER_SEC): one noisy or leaked key is refused with

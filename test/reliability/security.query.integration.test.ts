@@ -9,8 +9,8 @@ import type { CxEventInput } from '@cxpulse/contracts'
 import { DEFAULT_INGEST_CONFIG, startIngest } from '@cxpulse/ingest'
 import { createQuery, DEFAULT_QUERY_LIMITS } from '@cxpulse/query'
 import { createSimulator } from '@cxpulse/simulator'
-import { recordReliability, testEnvironment, uniqueName, waitFor } from '@cxpulse/test-support'
-import { startTestPipeline, type TestPipeline } from '@cxpulse/test-support/pipeline'
+import { recordReliability, testEnvironment, uniqueName, waitFor } from '@cxpulse/testkit'
+import { startTestPipeline, type TestPipeline } from '../harness/pipeline.ts'
 import { capturingLogger, rawRequest, Tally } from './security.support.ts'
 
 /**

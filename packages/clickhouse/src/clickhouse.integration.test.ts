@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { testClickHouse } from '@cxpulse/test-support'
+import { testClickHouse } from './testing.ts'
 import { MigrationError, runMigrations } from './migrations.ts'
 import { queryRows } from './query.ts'
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { testClickHouse } from '@cxpulse/test-support'
+import { testClickHouse } from './testing.ts'
 import { createClickHouse, type ClickHouse } from './client.ts'
 import { startEngineGateway, type EngineGateway } from './gateway.ts'
 import { queryRows } from './query.ts'

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { testClickHouse } from '@cxpulse/test-support'
+import { testClickHouse } from './testing.ts'
 import type { ClickHouse } from './client.ts'
 import { runMigrations } from './migrations.ts'
 import { insertRawBatch } from './processor.store.ts'

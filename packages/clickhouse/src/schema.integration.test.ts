@@ -10,7 +10,7 @@ import {
   npsCategory,
   reviewScore,
 } from '@cxpulse/metrics'
-import { testClickHouse } from '@cxpulse/test-support'
+import { testClickHouse } from './testing.ts'
 import { CLUSTER_MIGRATIONS_DIR, expectedClusterMigrations } from './cluster.ts'
 
 import { queryLifecycle } from './customer.queries.ts'

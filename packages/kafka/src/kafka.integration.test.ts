@@ -1,10 +1,14 @@
 import { ConfigResourceTypes } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createTestTopics, testKafka, uniqueName, waitFor } from '@cxpulse/test-support'
-import { ensureTopics } from './kafka.ts'
+import { createLogger } from '@cxpulse/logger'
+import { testEnvironment, uniqueName, waitFor } from '@cxpulse/test-env'
+import { createKafka, ensureTopics } from './kafka.ts'
 
 describe('kafka wiring against the real broker', () => {
-  const { kafka } = testKafka()
+  const kafka = createKafka(
+    { brokers: testEnvironment().kafka.brokers, clientId: uniqueName('test') },
+    createLogger({ name: 'test', level: 'silent' }),
+  )
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
   const consumer = kafka.consumer({ groupId: uniqueName('group') })
 
@@ -58,8 +62,8 @@ describe('kafka wiring against the real broker', () => {
   }, 60_000)
 
   it('delivers every produced message to a consumer group, keyed messages in order', async () => {
-    const [topic] = await createTestTopics(kafka, ['roundtrip'], 3)
-    if (!topic) throw new Error('no topic')
+    const topic = uniqueName('roundtrip')
+    await ensureTopics(kafka, [{ topic, numPartitions: 3 }])
     const sent = Array.from({ length: 300 }, (_, i) => ({
       key: `customer-${i % 7}`,
       value: `m-${i}`,

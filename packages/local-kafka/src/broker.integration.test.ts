@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { testEnvironment } from '@cxpulse/test-support'
+import { testEnvironment } from '@cxpulse/test-env'
 import { localKafkaStatus, startLocalKafka, stopLocalKafka } from './broker.ts'
 
 describe('local Kafka broker', () => {

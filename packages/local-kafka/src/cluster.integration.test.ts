@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { testEnvironment } from '@cxpulse/test-support'
+import { testEnvironment } from '@cxpulse/test-env'
 import { startLocalKafka } from './broker.ts'
 import {
   localKafkaClusterStatus,

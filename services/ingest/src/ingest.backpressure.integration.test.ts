@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createCxClient, events, type Rejection } from '@cxpulse/sdk'
-import { testKafka, waitFor } from '@cxpulse/test-support'
+import { testKafka, waitFor } from '@cxpulse/testkit'
 import {
   bearer,
   keys,

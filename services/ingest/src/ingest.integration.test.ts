@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { messageKey, TOPIC_PARTITIONS, topicForEvent, type EventType } from '@cxpulse/contracts'
 import { partitionForKey } from '@cxpulse/kafka'
-import { testKafka } from '@cxpulse/test-support'
+import { testKafka } from '@cxpulse/testkit'
 import {
   bearer,
   keys,

@@ -13,7 +13,7 @@ import {
   topicNames,
 } from '@cxpulse/contracts'
 import { partitionForKey } from '@cxpulse/kafka'
-import { testLogger } from '@cxpulse/test-support'
+import { testLogger } from '@cxpulse/testkit'
 import { createIngestMetrics } from './ingest.metrics.ts'
 import { handleEvents, type EventsRouteDeps } from './ingest.routes.ts'
 import type { BoundedProducer } from './producer.ts'

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Kafka } from 'kafkajs'
 import { createKeyStore, generateApiKey } from '@cxpulse/auth'
 import { topicNames } from '@cxpulse/contracts'
-import { readWholeTopicEvents, testLogger, uniqueName } from '@cxpulse/test-support'
+import { readWholeTopicEvents, testLogger, uniqueName } from '@cxpulse/testkit'
 import { DEFAULT_INGEST_CONFIG, type IngestConfig } from './config.ts'
 import { startIngest, type IngestHandle } from './ingest.ts'
 

@@ -17,7 +17,7 @@ import {
   testLogger,
   uniqueName,
   waitFor,
-} from '@cxpulse/test-support'
+} from '@cxpulse/testkit'
 import type { ProcessorConfig } from './config.ts'
 import { createProcessor, type ProcessorHandle } from './processor.ts'
 import {
@@ -29,7 +29,7 @@ import {
   produceAll,
   rawLedger,
   type Json,
-} from './__fixtures__/ledger.ts'
+} from '@cxpulse/testkit/pipeline-ledger'
 
 const { kafka, brokers } = testKafka()
 

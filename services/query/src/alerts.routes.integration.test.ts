@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateApiKey } from '@cxpulse/auth'
 import { recordTransition, runMigrations } from '@cxpulse/clickhouse'
-import { testClickHouse } from '@cxpulse/test-support'
+import { testClickHouse } from '@cxpulse/testkit'
 import type { QueryHandle } from './query.ts'
 import { startTestQuery } from './query.test-support.ts'
 

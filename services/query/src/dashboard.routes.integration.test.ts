@@ -1,7 +1,7 @@
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { testClickHouse } from '@cxpulse/test-support'
+import { testClickHouse } from '@cxpulse/testkit'
 import { DASHBOARD_CSP } from './dashboard.routes.ts'
 import type { QueryHandle } from './query.ts'
 import { startTestQuery } from './query.test-support.ts'

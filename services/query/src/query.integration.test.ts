@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { generateApiKey } from '@cxpulse/auth'
 import { RAW_TABLE, insertRawRows, queryRows, runMigrations } from '@cxpulse/clickhouse'
-import { testClickHouse } from '@cxpulse/test-support'
+import { testClickHouse } from '@cxpulse/testkit'
 import type { QueryHandle } from './query.ts'
 import { startTestQuery } from './query.test-support.ts'
 

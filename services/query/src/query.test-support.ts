@@ -1,6 +1,6 @@
 import { createKeyStore, type ApiKeyEntry } from '@cxpulse/auth'
 import type { ClickHouse } from '@cxpulse/clickhouse'
-import { testLogger } from '@cxpulse/test-support'
+import { testLogger } from '@cxpulse/testkit'
 import { DEFAULT_QUERY_LIMITS } from './config.ts'
 import { createQuery, type QueryHandle } from './query.ts'
 

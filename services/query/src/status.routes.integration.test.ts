@@ -4,7 +4,7 @@ import { createKeyStore, generateApiKey } from '@cxpulse/auth'
 import { RAW_TABLE, insertRawRows, runMigrations } from '@cxpulse/clickhouse'
 import { topicNames } from '@cxpulse/contracts'
 import { ensureTopics } from '@cxpulse/kafka'
-import { testClickHouse, testKafka, testLogger, uniqueName, waitFor } from '@cxpulse/test-support'
+import { testClickHouse, testKafka, testLogger, uniqueName, waitFor } from '@cxpulse/testkit'
 import { DEFAULT_QUERY_LIMITS, type ProcessorLagConfig } from './config.ts'
 import { createQuery, type QueryHandle } from './query.ts'
 

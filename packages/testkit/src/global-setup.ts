@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { startLocalKafka } from '@cxpulse/local-kafka'
-import type { TestEnvironment } from './environment.ts'
+import type { TestEnvironment } from '@cxpulse/test-env'
 
 /** True when a Docker engine answers on its socket (never on this project's own machines). */
 async function dockerAnswers(): Promise<boolean> {

@@ -1,22 +1,8 @@
-import { randomUUID } from 'node:crypto'
-import { inject } from 'vitest'
-import { createClickHouse, type ClickHouse } from '@cxpulse/clickhouse'
 import { recordLines } from '@cxpulse/contracts'
-import { createKafka, ensureTopics } from '@cxpulse/kafka'
+import { createKafka } from '@cxpulse/kafka'
 import { createLogger } from '@cxpulse/logger'
+import { testEnvironment, uniqueName, waitFor } from '@cxpulse/test-env'
 import type { Kafka } from 'kafkajs'
-import './environment.ts'
-
-export type { TestEnvironment } from './environment.ts'
-
-export function testEnvironment() {
-  return inject('cxpulse')
-}
-
-/** A short unique suffix so each test has its own topics, groups and databases. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 12)}`
-}
 
 export const testLogger = createLogger({
   name: 'test',
@@ -28,76 +14,6 @@ export function testKafka(): { kafka: Kafka; brokers: string[] } {
   return { kafka: createKafka({ brokers, clientId: uniqueName('test') }, testLogger), brokers }
 }
 
-/** Creates fresh topics named `<prefix>_<random>` with the given partition count. */
-export async function createTestTopics(
-  kafka: Kafka,
-  prefixes: string[],
-  numPartitions = 1,
-): Promise<string[]> {
-  const topics = prefixes.map((p) => uniqueName(p))
-  await ensureTopics(
-    kafka,
-    topics.map((topic) => ({ topic, numPartitions })),
-  )
-  return topics
-}
-
-let engine: ClickHouse | undefined
-
-/**
- * The embedded engine allows one data directory per process, so every test in a worker
- * shares one engine and gets isolation from its own database instead.
- */
-function sharedClickHouse(): ClickHouse {
-  if (engine) return engine
-  const env = testEnvironment().clickhouse
-  engine =
-    env.source === 'embedded'
-      ? createClickHouse({ dataDir: `${env.dataRoot}/worker-${process.pid}`, database: 'default' })
-      : createClickHouse({
-          url: env.url,
-          username: env.username,
-          password: env.password,
-          dataDir: '',
-          database: 'default',
-        })
-  return engine
-}
-
-/** A ClickHouse view on a new, empty database; `drop()` removes it. */
-export async function testClickHouse(): Promise<ClickHouse & { drop(): Promise<void> }> {
-  const database = uniqueName('cxp_test')
-  const ch = sharedClickHouse().forDatabase(database)
-  await ch.client.command({ query: `CREATE DATABASE \`${database}\`` })
-  return Object.assign(ch, {
-    drop: async () =>
-      void (await ch.client.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` })),
-  })
-}
-
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let lastError: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value !== undefined) return value
-    } catch (error) {
-      lastError = error
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
-      )
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 export interface TopicMessage {
   topic: string
   partition: number
@@ -179,10 +95,43 @@ export async function readWholeTopicEvents(kafka: Kafka, topics: string[]): Prom
   )
 }
 
-export {
-  compareLedger,
-  readReliabilityRows,
-  recordReliability,
-  RELIABILITY_RESULTS_DIR,
-  type ReliabilityRow,
-} from './reliability.ts'
+/**
+ * Waits until consumer group `groupId` has committed past every record the topics hold now.
+ * The processor commits only after its insert is durable, so after this everything written
+ * before the call has been counted (or skipped as a duplicate): the condition a test waits on
+ * before asserting that a re-send changed nothing.
+ */
+export async function waitForGroupCaughtUp(
+  kafka: Kafka,
+  groupId: string,
+  topics: string[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const ends = new Map<string, bigint>()
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        ends.set(`${topic}:${p.partition}`, BigInt(p.high))
+      }
+    }
+    await waitFor(
+      `group ${groupId} caught up on ${topics.join(', ')}`,
+      async () => {
+        const committed = await admin.fetchOffsets({ groupId, topics })
+        const offsets = new Map<string, bigint>(
+          committed.flatMap((t) =>
+            t.partitions.map((p) => [`${t.topic}:${p.partition}`, BigInt(p.offset)] as const),
+          ),
+        )
+        // A partition's committed offset is -1 until the group commits there; an empty one is done.
+        const behind = [...ends].filter(([at, end]) => end > 0n && (offsets.get(at) ?? -1n) < end)
+        return behind.length === 0 ? true : undefined
+      },
+      timeoutMs,
+    )
+  } finally {
+    await admin.disconnect()
+  }
+}

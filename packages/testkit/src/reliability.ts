@@ -31,7 +31,7 @@ export type ReliabilityRow = z.output<typeof reliabilityRow>
 
 export const RELIABILITY_RESULTS_DIR = resolve(
   fileURLToPath(new URL('.', import.meta.url)),
-  '../../.test-results/reliability',
+  '../../../.test-results/reliability',
 )
 
 export async function recordReliability(
