@@ -25,7 +25,7 @@ export async function runSimulation(options: {
   signal?: AbortSignal
   now?: () => number
   onProgress?: (stats: SimulationStats) => void
-  onCaughtUp?: (at: Date, stats: SimulationStats) => void
+  onCaughtUp?: (at: Date, stats: SimulationStats) => void | Promise<void>
 }): Promise<SimulationStats> {
   const now = options.now ?? Date.now
   const stats: SimulationStats = { sent: 0, accepted: 0, rejected: 0, failed: 0 }
@@ -52,7 +52,7 @@ export async function runSimulation(options: {
     await send(options.simulator.eventsBetween(new Date(cursor), new Date(next)))
     cursor = next
   }
-  if (!options.signal?.aborted) options.onCaughtUp?.(new Date(cursor), { ...stats })
+  if (!options.signal?.aborted) await options.onCaughtUp?.(new Date(cursor), { ...stats })
   const tick = options.tickMs ?? 1000
   while (!options.signal?.aborted && now() < end) {
     const next = now()
