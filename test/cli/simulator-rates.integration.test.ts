@@ -25,19 +25,13 @@ describe('cxpulse start with the default simulator', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'cxpulse-sim-rates-'))
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }))
     cleanups.push(() => stopLocalKafka(join(dataDir, 'kafka')))
+    // Empty KAFKA_BROKERS / CLICKHOUSE_URL: the first run of a data dir starts its own of both.
+    const env = { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', LOG_LEVEL: 'warn' }
+    const args = ['--data-dir', dataDir, '--backfill-days', '0.02', '--ingest-port', '0']
     const proc = spawn(
       process.execPath,
-      ['--import', 'tsx', CLI, 'start', '--data-dir', dataDir, '--backfill-days', '0.02'].concat([
-        '--ingest-port',
-        '0',
-        '--query-port',
-        '0',
-      ]),
-      {
-        cwd: ROOT,
-        env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      ['--import', 'tsx', CLI, 'start', ...args, '--query-port', '0'],
+      { cwd: ROOT, env },
     )
     let output = ''
     proc.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')))
