@@ -13,10 +13,10 @@ export const simulateHelp = `Usage: cxpulse simulate [options]
 Sends realistic traffic to an ingest API: survey responses (CSAT, NPS, CES) with a daily
 and weekly rhythm, channels, agents and products, ticket flows, sign-ups, purchases and
 churn (packages/simulator/README.md has the model and its rates). It first sends the
-customer base's lifecycle history (--history-days), then --backfill-days of all traffic; then
-it runs live for --duration, or until Ctrl-C (with --backfill-days alone it stops after the
-history). Ends with "sent N: accepted
-A, rejected R, failed F"; exits 1 when anything was rejected or failed.
+customer base's lifecycle history (--history-days), then --backfill-days of all traffic,
+then runs live for --duration, or until Ctrl-C (with --backfill-days alone it stops after
+the backfill). Ends with "sent N: accepted A, rejected R, failed F"; exits 1 when anything
+was rejected or failed.
 
 Options:
   --url URL               ingest base URL (default http://127.0.0.1:8080)
