@@ -11,10 +11,12 @@ import {
 export const simulateHelp = `Usage: cxpulse simulate [options]
 
 Sends realistic traffic to an ingest API: survey responses (CSAT, NPS, CES) with a daily
-rhythm, channels, agents and products, ticket flows, sign-ups, purchases and churn. With
---backfill-days it first sends that much history; then it runs live for --duration, or until
-Ctrl-C (with --backfill-days alone it stops after the history). Ends with "sent N: accepted
-A, rejected R, failed F"; exits 1 when anything was rejected or failed.
+and weekly rhythm, channels, agents and products, ticket flows, sign-ups, purchases and
+churn (packages/simulator/README.md has the model and its rates). It first sends the
+customer base's lifecycle history (--history-days), then --backfill-days of all traffic,
+then runs live for --duration, or until Ctrl-C (with --backfill-days alone it stops after
+the backfill). Ends with "sent N: accepted A, rejected R, failed F"; exits 1 when anything
+was rejected or failed.
 
 Options:
   --url URL               ingest base URL (default http://127.0.0.1:8080)
@@ -25,8 +27,11 @@ Options:
   --duration D            live run length: 90s, 10m, 2h, or plain seconds (default: until
                           Ctrl-C)
   --backfill-days N       days of history to send first (default 0; at most 60)
+  --history-days N        days of customer lifecycle history (sign-ups, churn,
+                          reactivations) sent before anything else (default 365; 0 when the
+                          tenant already has this simulator's customers)
   --seed N                random seed; the same seed gives the same customers and scores
-  --customers N           customers per tenant (default 2000)
+  --customers N           customers per tenant when the history begins (default 2000)
   --agents N              support agents per tenant (default 12)
   --channels A,B,…        channels (default ${DEFAULT_CHANNELS.join(',')})
   --incident SPEC         a satisfaction drop on one channel: fewer positive answers and
@@ -44,6 +49,7 @@ export const simulateOptions = {
   rate: { type: 'string' },
   duration: { type: 'string' },
   'backfill-days': { type: 'string' },
+  'history-days': { type: 'string' },
   seed: { type: 'string' },
   customers: { type: 'string' },
   agents: { type: 'string' },
@@ -147,6 +153,7 @@ export const simulateFlags = z
       })
       .optional(),
     'backfill-days': z.coerce.number().min(0).max(60).default(0),
+    'history-days': z.coerce.number().min(0).max(1095).default(365),
     seed: z.coerce
       .number()
       .int()
@@ -234,10 +241,12 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
             seed: (seed + i) % 2 ** 31,
             responsesPerMinute: flags.rate,
             customers: flags.customers,
+            historyDays: flags['history-days'],
             agents: flags.agents,
             channels: flags.channels,
             incidents,
           }),
+          history: flags['history-days'] > 0,
           backfillMs,
           ...(durationMs === undefined ? {} : { durationMs }),
           signal: abort.signal,

@@ -21,7 +21,9 @@ Options:
   --data-dir DIR        broker, engine and key data (default .data)
   --no-simulate         do not start the simulator
   --rate N              simulated survey responses per minute at the daily peak (default 60)
-  --backfill-days N     days of history simulated on the first run of a data dir (default 3)
+  --backfill-days N     days of traffic simulated on the first run of a data dir (default 3)
+  --history-days N      days of customer history (sign-ups, churn, reactivations) sent
+                        before that on the first run, so churn and CLV have a past (default 365)
   --ingest-port N       ingest API port (default 8080)
   --query-port N        query API and dashboard port (default 8081)
   --host HOST           interface to listen on (default 127.0.0.1)
@@ -32,6 +34,7 @@ export const startOptions = {
   'no-simulate': { type: 'boolean' },
   rate: { type: 'string' },
   'backfill-days': { type: 'string' },
+  'history-days': { type: 'string' },
   'ingest-port': { type: 'string' },
   'query-port': { type: 'string' },
   host: { type: 'string' },
@@ -43,6 +46,7 @@ export const startFlags = z.object({
   'no-simulate': z.boolean().default(false),
   rate: z.coerce.number().positive().max(100_000).default(60),
   'backfill-days': z.coerce.number().min(0).max(60).default(3),
+  'history-days': z.coerce.number().min(0).max(1095).default(365),
   'ingest-port': port.default(8080),
   'query-port': port.default(8081),
   host: z.string().min(1).default('127.0.0.1'),
@@ -119,14 +123,21 @@ Press Ctrl-C to stop.`)
   const abort = new AbortController()
   let simulation: Promise<unknown> = Promise.resolve()
   if (!flags['no-simulate']) {
-    // History only on a data dir's first run; later runs continue live.
+    // History only on a data dir's first run; later runs continue live with the same base.
     const marker = join(dataDir, 'simulated-history')
-    const backfillMs = existsSync(marker) ? 0 : flags['backfill-days'] * 86_400_000
+    const firstRun = !existsSync(marker)
+    const backfillMs = firstRun ? flags['backfill-days'] * 86_400_000 : 0
     const client = createCxClient({ url: pipeline.ingest.url, apiKey: keys.key, batchSize: 1000 })
+    const simulator = createSimulator({
+      seed: Date.now() % 2 ** 31,
+      responsesPerMinute: flags.rate,
+      historyDays: flags['history-days'],
+    })
     let last = 0
     simulation = runSimulation({
       client,
-      simulator: createSimulator({ seed: Date.now() % 2 ** 31, responsesPerMinute: flags.rate }),
+      simulator,
+      history: firstRun && flags['history-days'] > 0,
       backfillMs,
       signal: abort.signal,
       onProgress: (s) => {
@@ -137,15 +148,17 @@ Press Ctrl-C to stop.`)
           )
         }
       },
-    }).then(
-      async (stats) => {
-        if (backfillMs > 0) await writeFile(marker, new Date().toISOString())
-        return stats
+      onCaughtUp: async (at, s) => {
+        if (firstRun) await writeFile(marker, new Date().toISOString())
+        progress(
+          `simulator: caught up at ${at.toISOString()} (${s.accepted} events accepted, ${s.rejected} rejected, ${s.failed} failed; ${simulator.activeCustomers()} customers active), now live`,
+        )
       },
-      (error: unknown) => progress(`simulator stopped: ${(error as Error).message}`),
-    )
-    if (backfillMs > 0)
-      progress(`simulator: sending ${flags['backfill-days']} days of history, then live traffic`)
+    }).catch((error: unknown) => progress(`simulator stopped: ${(error as Error).message}`))
+    if (firstRun)
+      progress(
+        `simulator: sending ${flags['history-days']} days of customer history and ${flags['backfill-days']} days of traffic, then live traffic`,
+      )
   }
 
   await stopRequested

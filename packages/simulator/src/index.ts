@@ -1,4 +1,7 @@
-export { DEFAULT_CHANNELS, createSimulator, diurnalFactor } from './simulator.ts'
+export { DEFAULT_CHANNELS, createSimulator } from './simulator.ts'
 export type { Simulator, SimulatorOptions, Incident } from './simulator.ts'
+export { DEFAULT_CUSTOMER_RATES } from './customers.ts'
+export type { CustomerRates } from './customers.ts'
+export { diurnalFactor, weeklyFactor } from './rhythm.ts'
 export { runSimulation } from './run.ts'
 export type { SimulationStats } from './run.ts'

@@ -10,18 +10,22 @@ export interface SimulationStats {
 }
 
 /**
- * Sends simulated events through the ingest API: first `backfillMs` of history (so charts
- * have a past), then live, once per `tickMs`, until `signal` aborts or `durationMs` passes.
+ * Sends simulated events through the ingest API: with `history`, first the customer base's
+ * lifecycle history (`Simulator.history`); then `backfillMs` of all traffic (so charts have a
+ * past); then live, once per `tickMs`, until `signal` aborts or `durationMs` passes.
+ * `onCaughtUp` is told when history and backfill are sent: every event before `at` is.
  */
 export async function runSimulation(options: {
   client: CxClient
   simulator: Simulator
+  history?: boolean
   backfillMs?: number
   durationMs?: number
   tickMs?: number
   signal?: AbortSignal
   now?: () => number
   onProgress?: (stats: SimulationStats) => void
+  onCaughtUp?: (at: Date, stats: SimulationStats) => void | Promise<void>
 }): Promise<SimulationStats> {
   const now = options.now ?? Date.now
   const stats: SimulationStats = { sent: 0, accepted: 0, rejected: 0, failed: 0 }
@@ -41,12 +45,14 @@ export async function runSimulation(options: {
   }
   let cursor = now() - (options.backfillMs ?? 0)
   const end = options.durationMs === undefined ? Infinity : now() + options.durationMs
+  if (options.history) await send(options.simulator.history(new Date(cursor)))
   // History in hour-sized steps, then live ticks.
   while (cursor < now() - 60_000 && !options.signal?.aborted) {
     const next = Math.min(cursor + 3_600_000, now() - 60_000)
     await send(options.simulator.eventsBetween(new Date(cursor), new Date(next)))
     cursor = next
   }
+  if (!options.signal?.aborted) await options.onCaughtUp?.(new Date(cursor), { ...stats })
   const tick = options.tickMs ?? 1000
   while (!options.signal?.aborted && now() < end) {
     const next = now()

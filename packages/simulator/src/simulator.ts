@@ -1,4 +1,7 @@
 import type { CxEventInput } from '@cxpulse/contracts'
+import { CustomerBase, DEFAULT_CUSTOMER_RATES, type CustomerRates } from './customers.ts'
+import { logNormal, mulberry32, uuid } from './random.ts'
+import { rhythmAt } from './rhythm.ts'
 
 /** A period in which one channel's satisfaction drops (for demos and alert tests). */
 export interface Incident {
@@ -11,9 +14,14 @@ export interface Incident {
 
 export interface SimulatorOptions {
   seed?: number
-  /** Survey responses per minute at the daily peak; tickets and lifecycle events scale with it. */
+  /** Survey responses per minute at the weekday's daily peak; tickets and QA scale with it. */
   responsesPerMinute?: number
+  /** Size of the customer base: active customers when the history begins (default 2000). */
   customers?: number
+  /** Days of customer lifecycle history `history()` emits before its instant (default 365). */
+  historyDays?: number
+  /** Monthly rates of the customer base; see DEFAULT_CUSTOMER_RATES. */
+  rates?: Partial<CustomerRates>
   channels?: readonly string[]
   agents?: number
   products?: readonly string[]
@@ -21,40 +29,44 @@ export interface SimulatorOptions {
 }
 
 export interface Simulator {
+  /**
+   * The customer base before `until`: its sign-ups (tenures up to two years before the history
+   * begins), then `historyDays` of churn, sign-ups and reactivations up to `until`. Call it at
+   * most once, before the first `eventsBetween`, with that call's `from`; without it the base
+   * is assumed to exist already.
+   */
+  history(until: Date): CxEventInput[]
   /** Every event that happens in [from, to), in time order; later calls continue the story. */
   eventsBetween(from: Date, to: Date): CxEventInput[]
+  /** Customers active after the events emitted so far. */
+  activeCustomers(): number
 }
 
 const MINUTE = 60_000
+const DAY = 86_400_000
+/** How far before the history the initial base's sign-ups spread. */
+const TENURE_MS = 730 * DAY
 
 /** The channels simulated unless `SimulatorOptions.channels` says otherwise. */
 export const DEFAULT_CHANNELS: readonly string[] = ['email', 'chat', 'phone', 'web']
 
-/** Volume over the day (UTC): quiet at night, peak mid-afternoon; between 0.15 and 1. */
-export function diurnalFactor(at: Date): number {
-  const hours = at.getUTCHours() + at.getUTCMinutes() / 60
-  return 0.15 + 0.85 * Math.max(0, Math.sin(((hours - 6) / 24) * 2 * Math.PI)) ** 1.5
+/**
+ * Per channel: the median first response in seconds with the log-normal spread, and the shift
+ * of the positive-answer probability from the usual 0.8. Live channels answer in minutes and
+ * please a little more; written ones take hours. Other channel names get `OTHER_CHANNEL`.
+ */
+const CHANNEL_PROFILE: Record<string, { medianFrtS: number; sigma: number; mood: number }> = {
+  chat: { medianFrtS: 90, sigma: 0.6, mood: 0.03 },
+  phone: { medianFrtS: 180, sigma: 0.5, mood: 0.02 },
+  web: { medianFrtS: 5_400, sigma: 0.8, mood: -0.02 },
+  email: { medianFrtS: 14_400, sigma: 0.7, mood: -0.04 },
 }
+const OTHER_CHANNEL = { medianFrtS: 1_800, sigma: 0.8, mood: 0 }
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-/** A deterministic UUID v4 from the generator, so a seeded run is reproducible. */
-function uuid(random: () => number): string {
-  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16))
-  hex[12] = '4'
-  hex[16] = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)
-  const s = hex.join('')
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`
-}
+/** Every time here comes from toISOString(), whose strings sort as their instants do. */
+const timeOf = (e: CxEventInput) => e.occurred_at as string
+const byTime = (a: CxEventInput, b: CxEventInput) =>
+  timeOf(a) < timeOf(b) ? -1 : timeOf(a) > timeOf(b) ? 1 : 0
 
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const random = mulberry32(options.seed ?? 1)
@@ -66,46 +78,38 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   )
   const products = options.products ?? ['core', 'billing', 'mobile']
   const incidents = options.incidents ?? []
+  const historyDays = options.historyDays ?? 365
   // Each agent is a little better or worse than average; the spread makes breakdowns worth reading.
   const agentSkill = new Map(agents.map((a) => [a, (random() - 0.5) * 0.2]))
-  const customers: { id: string; active: boolean; segment: string }[] = Array.from(
-    { length: options.customers ?? 2000 },
-    (_, i) => ({
-      id: `cust-${String(i + 1).padStart(5, '0')}`,
-      active: false,
-      segment: random() < 0.3 ? 'enterprise' : 'smb',
-    }),
-  )
+  const base = new CustomerBase(random, options.customers ?? 2000, {
+    ...DEFAULT_CUSTOMER_RATES,
+    ...options.rates,
+  })
   const pending: CxEventInput[] = []
   let ticketSeq = 0
   let carry = 0
+  let started = false
 
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!
   const iso = (ms: number) => new Date(ms).toISOString()
+  const profile = (channel: string) => CHANNEL_PROFILE[channel] ?? OTHER_CHANNEL
   const incidentFor = (channel: string, at: number) =>
     incidents.find((i) => i.channel === channel && at >= i.from.getTime() && at < i.to.getTime())
 
   function satisfaction(channel: string, agent: string, at: number): number {
     const incident = incidentFor(channel, at)
     if (incident) return incident.positiveRate ?? 0.35
-    return Math.min(0.97, Math.max(0.05, 0.8 + (agentSkill.get(agent) ?? 0)))
-  }
-
-  function activeCustomer() {
-    for (let i = 0; i < 20; i++) {
-      const c = pick(customers)
-      if (c.active) return c
-    }
-    return undefined
+    const p = 0.8 + profile(channel).mood + (agentSkill.get(agent) ?? 0)
+    return Math.min(0.97, Math.max(0.05, p))
   }
 
   function surveyAt(at: number): CxEventInput {
     const channel = pick(channels)
     const agent = pick(agents)
-    const customer = activeCustomer() ?? pick(customers)
+    const customer = base.someCustomer()
     const happy = random() < satisfaction(channel, agent, at)
     const dimensions = { channel, agent, product: pick(products), segment: customer.segment }
-    const base = {
+    const common = {
       event_id: uuid(random),
       occurred_at: iso(at),
       customer_id: customer.id,
@@ -123,7 +127,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
             : 'Took far too long to get an answer.'
           : undefined
       return {
-        ...base,
+        ...common,
         type: 'survey.response',
         kind: 'csat',
         score,
@@ -140,7 +144,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
           : 7 + Math.floor(random() * 2)
         : Math.floor(random() * 7)
       return {
-        ...base,
+        ...common,
         type: 'survey.response',
         kind: 'nps',
         score,
@@ -149,7 +153,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     }
     const score = happy ? 5 + Math.floor(random() * 3) : 1 + Math.floor(random() * 4)
     return {
-      ...base,
+      ...common,
       type: 'survey.response',
       kind: 'ces',
       score,
@@ -162,7 +166,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   function ticketAt(at: number) {
     const channel = pick(channels)
     const agent = pick(agents)
-    const customer = activeCustomer() ?? pick(customers)
+    const customer = base.someCustomer()
     const ticket_id = `T-${++ticketSeq}`
     const dims = { channel, agent, product: pick(products), segment: customer.segment }
     const complaint = random() < 0.08
@@ -176,20 +180,25 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         dimensions: dims,
         ...extra,
       } as CxEventInput)
+    // An incident's channel is also slow: its queue is four times as long.
     const slow = incidentFor(channel, at) ? 4 : 1
-    const wait = Math.round(random() * 300 * slow)
+    const { medianFrtS, sigma } = profile(channel)
+    const replyS = () => Math.max(20, logNormal(random, medianFrtS, sigma) * slow)
+    const frtS = replyS()
+    // The first reply is written after an agent picks the ticket up: the rest was queue.
+    const wait = Math.max(0, Math.round(frtS - 30 - random() * 90))
     ev('ticket.created', at, {
       queue_wait_seconds: wait,
       ...(complaint ? { complaint: true } : {}),
     })
-    let t = at + (wait + 60 + random() * 1800 * slow) * 1000
+    let t = at + Math.round(frtS * 1000)
     ev('ticket.first_response', t)
     ev('ticket.agent_replied', t)
     const rounds = random() < 0.6 ? 0 : 1 + Math.floor(random() * 3)
     for (let r = 0; r < rounds; r++) {
       t += (300 + random() * 3600) * 1000
       ev('ticket.customer_replied', t)
-      t += (120 + random() * 2400 * slow) * 1000
+      t += Math.round(replyS() * 700)
       ev('ticket.agent_replied', t)
     }
     if (complaint && random() < 0.5) ev('ticket.escalated', t + 1000)
@@ -202,40 +211,6 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     }
   }
 
-  function lifecycleAt(at: number): CxEventInput | undefined {
-    const c = pick(customers)
-    const base = {
-      event_id: uuid(random),
-      occurred_at: iso(at),
-      customer_id: c.id,
-      dimensions: { segment: c.segment },
-    }
-    if (!c.active) {
-      c.active = true
-      return {
-        ...base,
-        type: random() < 0.8 ? 'customer.signed_up' : 'customer.reactivated',
-      } as CxEventInput
-    }
-    const r = random()
-    if (r < 0.08) {
-      c.active = false
-      return { ...base, type: 'customer.churned' } as CxEventInput
-    }
-    if (r < 0.2) return { ...base, type: 'customer.referred' } as CxEventInput
-    const amount =
-      (10 + Math.floor(random() * 190)).toString() +
-      '.' +
-      String(Math.floor(random() * 100)).padStart(2, '0')
-    return {
-      ...base,
-      type: 'customer.purchase',
-      amount,
-      currency: 'EUR',
-      gross_margin: 0.6,
-    } as CxEventInput
-  }
-
   function qaAt(at: number): CxEventInput {
     const agent = pick(agents)
     const skill = agentSkill.get(agent) ?? 0
@@ -245,7 +220,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       event_id: uuid(random),
       type: 'qa.review',
       occurred_at: iso(at),
-      customer_id: pick(customers).id,
+      customer_id: base.someCustomer().id,
       dimensions: { agent, channel: pick(channels) },
       criteria: [
         { name: 'accuracy', score: score(), weight: 3 },
@@ -256,35 +231,42 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   }
 
   return {
+    history(until) {
+      if (started) throw new Error('history() must come once, before the first eventsBetween()')
+      started = true
+      const begins = until.getTime() - historyDays * DAY
+      return [
+        ...base.signUps(begins - TENURE_MS, begins),
+        ...base.eventsBetween(begins, until.getTime(), true),
+      ].sort(byTime)
+    },
     eventsBetween(from, to) {
+      started = true
       const out: CxEventInput[] = []
       for (let m = from.getTime(); m < to.getTime(); m += MINUTE) {
         const end = Math.min(m + MINUTE, to.getTime())
+        // Minute by minute, so surveys and tickets come from the customers active then.
+        out.push(...base.eventsBetween(m, end, false))
         const share = (end - m) / MINUTE
         // Fractional expected counts accumulate so low rates still produce events.
-        carry += perMinute * diurnalFactor(new Date(m)) * share
+        carry += perMinute * rhythmAt(m) * share
         const count = Math.floor(carry)
         carry -= count
         for (let i = 0; i < count; i++) {
           const at = m + Math.floor(random() * (end - m))
           out.push(surveyAt(at))
           if (random() < 0.5) ticketAt(at)
-          if (random() < 0.3) {
-            const e = lifecycleAt(at)
-            if (e) out.push(e)
-          }
           if (random() < 0.05) out.push(qaAt(at))
         }
       }
       // Ticket steps that have come due.
-      pending.sort(
-        (a, b) => Date.parse(a.occurred_at as string) - Date.parse(b.occurred_at as string),
-      )
-      while (pending.length > 0 && Date.parse(pending[0]!.occurred_at as string) < to.getTime())
-        out.push(pending.shift()!)
-      return out.sort(
-        (a, b) => Date.parse(a.occurred_at as string) - Date.parse(b.occurred_at as string),
-      )
+      pending.sort(byTime)
+      const until = to.toISOString()
+      let due = 0
+      while (due < pending.length && timeOf(pending[due]!) < until) due++
+      for (const e of pending.splice(0, due)) out.push(e)
+      return out.sort(byTime)
     },
+    activeCustomers: () => base.activeCount,
   }
 }

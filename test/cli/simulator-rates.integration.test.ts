@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { stopLocalKafka } from '@cxpulse/local-kafka'
+import { waitFor } from '@cxpulse/test-support'
+import { CLI, ROOT } from './run-cli.ts'
+
+const DAY = 86_400_000
+
+/**
+ * Issue 17: `cxpulse start` with the default simulator must show believable churn. A real
+ * `cxpulse start` process (its own local broker and embedded engine in a fresh data dir, as a
+ * first run) with a short traffic backfill; its customer history is the default year. Only the
+ * query API is read: the child process owns the embedded engine's data dir.
+ */
+describe('cxpulse start with the default simulator', () => {
+  const cleanups: (() => Promise<unknown>)[] = []
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined)
+  })
+
+  it('shows a monthly churn of 1–10 % over the 30 days before it went live', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cxpulse-sim-rates-'))
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }))
+    cleanups.push(() => stopLocalKafka(join(dataDir, 'kafka')))
+    // Empty KAFKA_BROKERS / CLICKHOUSE_URL: the first run of a data dir starts its own of both.
+    const env = { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', LOG_LEVEL: 'warn' }
+    const args = ['--data-dir', dataDir, '--backfill-days', '0.02', '--ingest-port', '0']
+    const proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', CLI, 'start', ...args, '--query-port', '0'],
+      { cwd: ROOT, env },
+    )
+    let output = ''
+    proc.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')))
+    proc.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')))
+    const exited = new Promise((done) => proc.once('exit', done))
+    cleanups.push(async () => {
+      if (proc.exitCode === null) proc.kill('SIGINT')
+      await exited
+    })
+
+    // Every event before the caught-up instant has been accepted by ingest when this prints.
+    const caughtUp = await waitFor(
+      'simulator caught up',
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`cxpulse start exited:\n${output}`)
+        return (
+          /caught up at (\S+) \((\d+) events accepted, (\d+) rejected, (\d+) failed; (\d+) customers active\)/.exec(
+            output,
+          ) ?? undefined
+        )
+      },
+      110_000,
+    )
+    expect(caughtUp.slice(3, 5), output).toEqual(['0', '0'])
+    const at = Date.parse(caughtUp[1]!)
+    const active = Number(caughtUp[5])
+    const key = /API key \(tenant "demo"\): (\S+)/.exec(output)![1]!
+    const queryUrl = /query: +GET +(\S+)\/v1\/metrics/.exec(output)![1]!
+    const churn = async (from: number, to: number) => {
+      const qs = new URLSearchParams({
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+      })
+      const res = await fetch(`${queryUrl}/v1/metrics/churn_rate?${qs}`, {
+        headers: { authorization: `Bearer ${key}` },
+      })
+      expect(res.status).toBe(200)
+      return (await res.json()) as { value: number | null; n: number }
+    }
+    // The customers active at that instant, as ClickHouse counts them, are the simulator's
+    // own count once the processor has written the whole history.
+    await waitFor(
+      'customer history counted',
+      async () => ((await churn(at, at + 1000)).n === active ? true : undefined),
+      60_000,
+    )
+    const month = await churn(at - 30 * DAY, at)
+    expect(month.n).toBeGreaterThan(1900)
+    expect(month.value).toBeGreaterThanOrEqual(1)
+    expect(month.value).toBeLessThanOrEqual(10)
+    // Not a day's churn of a third of the customers (issue 17): a day is a small part of it.
+    const day = await churn(at - DAY, at)
+    expect(day.value).toBeLessThan(1)
+  }, 180_000)
+})
