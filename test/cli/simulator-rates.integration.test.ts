@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { stopLocalKafka } from '@cxpulse/local-kafka'
-import { waitFor } from '@cxpulse/test-support'
+import { waitFor } from '@cxpulse/testkit'
 import { CLI, ROOT } from './run-cli.ts'
 
 const DAY = 86_400_000
