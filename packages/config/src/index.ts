@@ -2,7 +2,11 @@ export { ConfigError, parseEnv, envBoolean, envList, retiredEnv } from './env.ts
 export {
   kafkaEnv,
   kafkaTopicReplication,
+  topicReplicationFromEnv,
   clickhouseEnv,
+  clickhouseConfigFromEnv,
+  envInt,
+  envTopicPrefix,
   logEnv,
   eventTimeEnv,
   eventTimePolicyFromEnv,

@@ -26,10 +26,11 @@ import {
   type SurveySums,
 } from '@cxpulse/clickhouse'
 import { TOPIC_SPECS, deterministicUuid, topicNames } from '@cxpulse/contracts'
-import { sendJson, sendText, startHttpServer } from '@cxpulse/http'
+import { startServiceHttp, stopUnderDeadline } from '@cxpulse/http'
 import { createIdempotentProducer, createKafka, ensureTopics } from '@cxpulse/kafka'
 import { createLogger, type Logger } from '@cxpulse/logger'
 import type { Kafka, Producer } from 'kafkajs'
+import { createAlerterMetrics } from './alerter.metrics.ts'
 import type { AlerterConfig } from './config.ts'
 
 const MINUTE = 60_000
@@ -98,6 +99,7 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
   const doFetch = deps.fetch ?? fetch
   const instanceId = config.instanceId ?? `alerter-${randomUUID()}`
   const alertsTopic = topicNames(config.topicPrefix).alerts
+  const metrics = createAlerterMetrics()
 
   /** Survey sums of one window per group (null = the whole rule without fan-out). */
   async function windowCounts(rule: AlertRule, from: Date, to: Date) {
@@ -405,32 +407,28 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
     producer = createIdempotentProducer(kafka)
     await producer.connect()
     let stopped = false
-    const http = await startHttpServer({
+    let timer: NodeJS.Timeout | undefined
+    const http = await startServiceHttp({
       host: config.host,
       port: config.port,
       log,
-      handle: async (req, res) => {
-        const path = new URL(req.url ?? '/', 'http://localhost').pathname
-        if (path === '/healthz') {
-          sendText(res, 200, 'ok\n')
-          return { route: path, status: 200 }
-        }
-        if (path === '/readyz') {
-          const ok = !stopped && (await ch.client.ping()).success
-          sendText(res, ok ? 200 : 503, ok ? 'ready\n' : 'not ready\n')
-          return { route: path, status: ok ? 200 : 503 }
-        }
-        sendJson(res, 404, { error: 'not_found', message: 'no such route' })
-        return { route: 'other', status: 404 }
-      },
+      registry: metrics.registry,
+      ready: async () =>
+        stopped ? 'stopping' : (await ch.client.ping()).success || 'ClickHouse ping failed',
     })
-    let timer: NodeJS.Timeout | undefined
     const tick = () => {
       evaluate()
-        .then((s) => log.info(s, 'rules evaluated'))
-        .catch((error: unknown) =>
-          log.error({ err: error }, 'evaluation failed; retrying next interval'),
-        )
+        .then((s) => {
+          metrics.evaluations.inc({ outcome: 'ok' })
+          metrics.transitions.inc({ state: 'firing' }, s.fired)
+          metrics.transitions.inc({ state: 'resolved' }, s.resolved)
+          metrics.skipped.inc(s.skipped.length)
+          log.info(s, 'rules evaluated')
+        })
+        .catch((error: unknown) => {
+          metrics.evaluations.inc({ outcome: 'failed' })
+          log.error({ err: error }, 'evaluation failed; retrying next interval')
+        })
         .finally(() => {
           if (!stopped) timer = setTimeout(tick, config.intervalMs)
         })
@@ -441,15 +439,22 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
       port: http.port,
       instanceId,
       evaluate,
-      async stop() {
-        if (stopped) return
-        stopped = true
-        clearTimeout(timer)
-        await evaluating?.catch(() => undefined)
-        await http.close(Date.now() + 5_000)
-        await producer?.disconnect()
-        if (ownsClickHouse) await ch.close()
-      },
+      stop: stopUnderDeadline(
+        config.shutdownTimeoutMs,
+        async (deadline) => {
+          stopped = true
+          clearTimeout(timer)
+          await evaluating?.catch(() => undefined)
+          await http.close(deadline)
+          await producer?.disconnect()
+          if (ownsClickHouse) await ch.close()
+          log.info('alerter stopped')
+        },
+        () => {
+          log.error({ timeoutMs: config.shutdownTimeoutMs }, 'stop deadline passed; closing anyway')
+          void http.close(Date.now())
+        },
+      ),
     }
   }
 

@@ -1,20 +1,20 @@
 import { z } from 'zod'
 import type { ClickHouseConfig } from '@cxpulse/clickhouse'
 import {
+  clickhouseConfigFromEnv,
   clickhouseEnv,
+  envInt as int,
+  envTopicPrefix,
   eventTimeEnv,
   eventTimePolicyFromEnv,
   kafkaEnv,
-  kafkaTopicReplication,
   logEnv,
   parseEnv,
   retiredEnv,
+  topicReplicationFromEnv,
   type TopicReplication,
 } from '@cxpulse/config'
 import { DEFAULT_TOPIC_PREFIX, type EventTimePolicy } from '@cxpulse/contracts'
-
-const int = (min: number, max: number, def: number) =>
-  z.coerce.number().int().min(min).max(max).default(def)
 
 export const processorEnv = kafkaEnv
   .extend(clickhouseEnv.shape)
@@ -29,10 +29,7 @@ export const processorEnv = kafkaEnv
     }).shape,
   )
   .extend({
-    PROCESSOR_TOPIC_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected 1-200 of [A-Za-z0-9._-]')
-      .default(DEFAULT_TOPIC_PREFIX),
+    PROCESSOR_TOPIC_PREFIX: envTopicPrefix(DEFAULT_TOPIC_PREFIX),
     PROCESSOR_GROUP_ID: z.string().min(1).default('cxpulse-processor'),
     /** Most messages of one partition written to ClickHouse as one batch (one insert per table). */
     PROCESSOR_BATCH_SIZE: int(1, 100_000, 5_000),
@@ -87,17 +84,15 @@ export function loadProcessorConfig(
     }),
     env,
   )
+  return processorConfigFromEnv(e)
+}
+
+function processorConfigFromEnv(e: ProcessorEnv): ProcessorConfig {
   return {
     brokers: e.KAFKA_BROKERS ?? [],
     clientId: `${e.KAFKA_CLIENT_ID}-processor`,
-    topicReplication: kafkaTopicReplication(e, { localBroker: false }),
-    clickhouse: {
-      url: e.CLICKHOUSE_URL,
-      username: e.CLICKHOUSE_USER,
-      password: e.CLICKHOUSE_PASSWORD,
-      database: e.CLICKHOUSE_DATABASE,
-      dataDir: e.CLICKHOUSE_DATA_DIR,
-    },
+    ...topicReplicationFromEnv(e),
+    clickhouse: clickhouseConfigFromEnv(e),
     logLevel: e.LOG_LEVEL,
     topicPrefix: e.PROCESSOR_TOPIC_PREFIX,
     groupId: e.PROCESSOR_GROUP_ID,
@@ -112,3 +107,11 @@ export function loadProcessorConfig(
     host: e.PROCESSOR_HOST,
   }
 }
+
+/**
+ * What an empty environment gives: every value the schema's default, no brokers. Tests and the
+ * composition point (packages/cli) start from it and override what they supply.
+ */
+export const DEFAULT_PROCESSOR_CONFIG: ProcessorConfig = processorConfigFromEnv(
+  parseEnv(processorEnv, {}),
+)

@@ -1,38 +1,14 @@
 import { createClickHouse, runMigrations } from '@cxpulse/clickhouse'
-import { ConfigError } from '@cxpulse/config'
+import { runService } from '@cxpulse/http'
 import { createKafka } from '@cxpulse/kafka'
-import { createLogger } from '@cxpulse/logger'
 import { loadProcessorConfig } from './config.ts'
 import { createProcessor } from './processor.ts'
 
-async function main(): Promise<void> {
-  const config = loadProcessorConfig()
-  const logger = createLogger({ name: 'processor', level: config.logLevel })
+await runService('processor', () => loadProcessorConfig(), async (config, logger) => {
   const clickhouse = createClickHouse(config.clickhouse)
   // Idempotent; the processor must not write before its tables exist.
   await runMigrations(clickhouse)
   const kafka = createKafka({ brokers: config.brokers, clientId: config.clientId }, logger)
   const handle = await createProcessor(config, { kafka, clickhouse, logger }).start()
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'stopping')
-    void handle
-      .stop()
-      .then(() => clickhouse.close())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'stop failed')
-          process.exit(1)
-        },
-      )
-  }
-  process.once('SIGTERM', () => shutdown('SIGTERM'))
-  process.once('SIGINT', () => shutdown('SIGINT'))
-}
-
-main().catch((error: unknown) => {
-  console.error(
-    `processor: ${error instanceof ConfigError ? error.message : ((error as Error)?.stack ?? String(error))}`,
-  )
-  process.exit(1)
+  return { stop: () => handle.stop().then(() => clickhouse.close()) }
 })

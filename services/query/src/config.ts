@@ -1,9 +1,13 @@
 import { z } from 'zod'
 import type { ClickHouseConfig } from '@cxpulse/clickhouse'
-import { clickhouseEnv, logEnv, parseEnv } from '@cxpulse/config'
-
-const int = (min: number, max: number, dflt: number) =>
-  z.coerce.number().int().min(min).max(max).default(dflt)
+import {
+  ConfigError,
+  clickhouseConfigFromEnv,
+  clickhouseEnv,
+  envInt as int,
+  logEnv,
+  parseEnv,
+} from '@cxpulse/config'
 
 export const queryEnv = z
   .object({
@@ -20,15 +24,6 @@ export const queryEnv = z
   })
   .extend(clickhouseEnv.shape)
   .extend(logEnv.shape)
-  .superRefine((env, ctx) => {
-    if (!env.QUERY_API_KEYS && !env.QUERY_API_KEYS_FILE) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['QUERY_API_KEYS_FILE'],
-        message: 'set QUERY_API_KEYS_FILE or QUERY_API_KEYS (a JSON array of hashed keys)',
-      })
-    }
-  })
 
 export interface QueryLimits {
   maxWindowDays: number
@@ -45,17 +40,23 @@ export interface QueryConfig extends QueryLimits {
   logLevel: string
 }
 
-export const DEFAULT_QUERY_LIMITS: QueryLimits = {
-  maxWindowDays: 400,
-  maxGroups: 100,
-  maxSeriesPoints: 2000,
-}
-
 /** Parses the environment once at boot; a ConfigError names every bad variable. */
 export function loadQueryConfig(
   env: Record<string, string | undefined> = process.env,
 ): QueryConfig {
-  const e = parseEnv(queryEnv, env)
+  const config = queryConfigFromEnv(parseEnv(queryEnv, env))
+  if (!config.apiKeys.json && !config.apiKeys.file) {
+    throw new ConfigError([
+      {
+        variable: 'QUERY_API_KEYS_FILE',
+        message: 'set QUERY_API_KEYS_FILE or QUERY_API_KEYS (a JSON array of hashed keys)',
+      },
+    ])
+  }
+  return config
+}
+
+function queryConfigFromEnv(e: z.output<typeof queryEnv>): QueryConfig {
   return {
     host: e.QUERY_HOST,
     port: e.QUERY_PORT,
@@ -67,13 +68,19 @@ export function loadQueryConfig(
     maxGroups: e.QUERY_MAX_GROUPS,
     maxSeriesPoints: e.QUERY_MAX_SERIES_POINTS,
     shutdownTimeoutMs: e.QUERY_SHUTDOWN_TIMEOUT_MS,
-    clickhouse: {
-      url: e.CLICKHOUSE_URL,
-      username: e.CLICKHOUSE_USER,
-      password: e.CLICKHOUSE_PASSWORD,
-      database: e.CLICKHOUSE_DATABASE,
-      dataDir: e.CLICKHOUSE_DATA_DIR,
-    },
+    clickhouse: clickhouseConfigFromEnv(e),
     logLevel: e.LOG_LEVEL,
   }
+}
+
+/**
+ * What an empty environment gives: every value the schema's default, no keys. Tests and the
+ * composition point (packages/cli) start from it and override what they supply.
+ */
+export const DEFAULT_QUERY_CONFIG: QueryConfig = queryConfigFromEnv(parseEnv(queryEnv, {}))
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = {
+  maxWindowDays: DEFAULT_QUERY_CONFIG.maxWindowDays,
+  maxGroups: DEFAULT_QUERY_CONFIG.maxGroups,
+  maxSeriesPoints: DEFAULT_QUERY_CONFIG.maxSeriesPoints,
 }
