@@ -151,7 +151,9 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
 }
 
 /** The options given, without the unset ones (so they do not overwrite a default). */
-function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+function defined<T extends Record<string, unknown>>(
+  o: T,
+): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]?: Exclude<T[K], undefined>
   }

@@ -49,11 +49,8 @@ export function kafkaTopicReplication(
  * replication variables are set; otherwise none, and the composition point that supplies the
  * brokers (`cxpulse start`) supplies the replication with them.
  */
-export function topicReplicationFromEnv(
-  env: KafkaEnv,
-): { topicReplication?: TopicReplication } {
-  const named =
-    env.KAFKA_BROKERS ?? env.KAFKA_REPLICATION_FACTOR ?? env.KAFKA_MIN_INSYNC_REPLICAS
+export function topicReplicationFromEnv(env: KafkaEnv): { topicReplication?: TopicReplication } {
+  const named = env.KAFKA_BROKERS ?? env.KAFKA_REPLICATION_FACTOR ?? env.KAFKA_MIN_INSYNC_REPLICAS
   if (named === undefined) return {}
   return { topicReplication: kafkaTopicReplication(env, { localBroker: !env.KAFKA_BROKERS }) }
 }

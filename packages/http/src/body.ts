@@ -35,7 +35,11 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
     // in the logs and metrics); nobody is left to read the answer.
     req.once('error', () =>
       reject(
-        new HttpError(400, 'incomplete_body', 'the connection closed before the whole body arrived'),
+        new HttpError(
+          400,
+          'incomplete_body',
+          'the connection closed before the whole body arrived',
+        ),
       ),
     )
   })

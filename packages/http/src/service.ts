@@ -1,7 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import type { Logger } from '@cxpulse/logger'
-import { HttpError, sendJson, sendText, startHttpServer, type HttpServer, type RouteOutcome } from './server.ts'
+import {
+  HttpError,
+  sendJson,
+  sendText,
+  startHttpServer,
+  type HttpServer,
+  type RouteOutcome,
+} from './server.ts'
 
 /**
  * A service's Prometheus registry, with Node's process metrics under their conventional
@@ -22,7 +29,11 @@ export interface ServiceHttpOptions {
   /** `true` when the dependencies are reachable and the service is not stopping; else why not. */
   ready: () => Promise<true | string>
   /** The service's own routes by path (no query string); `undefined` answers 404. */
-  routes?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<RouteOutcome | undefined>
+  routes?: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+  ) => Promise<RouteOutcome | undefined>
   onDone?: (outcome: RouteOutcome, ms: number) => void
 }
 

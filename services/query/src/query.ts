@@ -92,7 +92,8 @@ export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
       port: config.port,
       log,
       registry,
-      ready: async () => (ready ? (await ch.client.ping()).success || 'ClickHouse ping failed' : 'stopping'),
+      ready: async () =>
+        ready ? (await ch.client.ping()).success || 'ClickHouse ping failed' : 'stopping',
       routes,
       onDone: (o, ms) => {
         requests.inc({ route: o.route, status: String(o.status) })
