@@ -8,18 +8,19 @@ const log = createLogger({ name: 'test', level: 'silent' })
 describe('startServiceHttp', () => {
   it('answers the probes, labelled process metrics, its routes, 404 and 405', async () => {
     let ready: true | string = true
-    const server = await startServiceHttp({
-      host: '127.0.0.1',
-      port: 0,
-      log,
-      registry: createServiceRegistry('demo'),
-      ready: () => Promise.resolve(ready),
-      routes: (_req, res, path) => {
-        if (path !== '/hello') return Promise.resolve(undefined)
-        sendText(res, 200, 'hi')
-        return Promise.resolve({ route: path, status: 200 })
+    const server = await startServiceHttp(
+      { host: '127.0.0.1', port: 0 },
+      {
+        log,
+        registry: createServiceRegistry('demo'),
+        ready: () => Promise.resolve(ready),
+        routes: (_req, res, path) => {
+          if (path !== '/hello') return Promise.resolve(undefined)
+          sendText(res, 200, 'hi')
+          return Promise.resolve({ route: path, status: 200 })
+        },
       },
-    })
+    )
     try {
       const get = (path: string, init?: RequestInit) => fetch(`${server.url}${path}`, init)
       expect((await get('/healthz')).status).toBe(200)

@@ -22,8 +22,6 @@ export function createServiceRegistry(service: string): Registry {
 }
 
 export interface ServiceHttpOptions {
-  host: string
-  port: number
   log: Logger
   registry: Registry
   /** `true` when the dependencies are reachable and the service is not stopping; else why not. */
@@ -40,7 +38,10 @@ export interface ServiceHttpOptions {
 const PROBES = new Set(['/healthz', '/readyz', '/metrics'])
 
 /** The HTTP server of every service: `/healthz` (alive), `/readyz`, `/metrics`, then its routes. */
-export function startServiceHttp(o: ServiceHttpOptions): Promise<HttpServer> {
+export function startServiceHttp(
+  listen: { host: string; port: number },
+  o: ServiceHttpOptions,
+): Promise<HttpServer> {
   async function probe(res: ServerResponse, path: string): Promise<RouteOutcome> {
     if (path === '/healthz') {
       sendText(res, 200, 'ok\n')
@@ -56,8 +57,8 @@ export function startServiceHttp(o: ServiceHttpOptions): Promise<HttpServer> {
     return { route: path, status: 200 }
   }
   return startHttpServer({
-    host: o.host,
-    port: o.port,
+    host: listen.host,
+    port: listen.port,
     log: o.log,
     ...(o.onDone ? { onDone: o.onDone } : {}),
     handle: async (req, res) => {

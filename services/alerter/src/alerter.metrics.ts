@@ -4,24 +4,23 @@ import { Counter } from 'prom-client'
 /** The alerter's Prometheus metrics, one registry per instance (tests run several). */
 export function createAlerterMetrics() {
   const registry = createServiceRegistry('alerter')
+  const counter = (name: string, help: string, labelNames: string[] = []) =>
+    new Counter({ name: `cxpulse_alerter_${name}`, help, labelNames, registers: [registry] })
   return {
     registry,
-    evaluations: new Counter({
-      name: 'cxpulse_alerter_evaluations_total',
-      help: 'Scheduled evaluations of every rule, by outcome (ok, failed)',
-      labelNames: ['outcome'],
-      registers: [registry],
-    }),
-    transitions: new Counter({
-      name: 'cxpulse_alerter_transitions_total',
-      help: 'Alert transitions this instance recorded and delivered, by state (firing, resolved)',
-      labelNames: ['state'],
-      registers: [registry],
-    }),
-    skipped: new Counter({
-      name: 'cxpulse_alerter_rules_skipped_total',
-      help: 'Rules not evaluated (stored rule invalid, CES responses on several scales)',
-      registers: [registry],
-    }),
+    evaluations: counter(
+      'evaluations_total',
+      'Scheduled evaluations of every rule, by outcome (ok, failed)',
+      ['outcome'],
+    ),
+    transitions: counter(
+      'transitions_total',
+      'Alert transitions this instance recorded and delivered, by state (firing, resolved)',
+      ['state'],
+    ),
+    skipped: counter(
+      'rules_skipped_total',
+      'Rules not evaluated (stored rule invalid, CES responses on several scales)',
+    ),
   }
 }

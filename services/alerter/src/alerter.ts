@@ -395,9 +395,7 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
     await producer.connect()
     let stopped = false
     let timer: NodeJS.Timeout | undefined
-    const http = await startServiceHttp({
-      host: config.host,
-      port: config.port,
+    const http = await startServiceHttp(config, {
       log,
       registry: metrics.registry,
       ready: async () =>

@@ -98,9 +98,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}) {
       log,
     }
 
-    const server = await startServiceHttp({
-      host: config.host,
-      port: config.port,
+    const server = await startServiceHttp(config, {
       log,
       registry: metrics.registry,
       ready: async () => {

@@ -498,9 +498,7 @@ async function startProcessor(
     eachBatch,
   })
 
-  const server = await startServiceHttp({
-    host: config.host,
-    port: config.port,
+  const server = await startServiceHttp(config, {
     log,
     registry: metrics.registry,
     ready: async () => {

@@ -87,9 +87,7 @@ export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
       return undefined
     }
 
-    const server = await startServiceHttp({
-      host: config.host,
-      port: config.port,
+    const server = await startServiceHttp(config, {
       log,
       registry,
       ready: async () =>
