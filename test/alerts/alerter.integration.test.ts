@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createAlerter, type AlerterHandle } from '@cxpulse/alerter'
+import { DEFAULT_ALERTER_CONFIG, createAlerter, type AlerterHandle } from '@cxpulse/alerter'
 import { alertRuleInput, verifyWebhook } from '@cxpulse/alerting'
 import { listAlerts, putRule, runMigrations } from '@cxpulse/clickhouse'
 import { parseEnrichedEvent, topicNames } from '@cxpulse/contracts'
@@ -126,6 +126,7 @@ describe('alerter: a simulated incident', () => {
   function alerter(clock: { t: number }, instanceId?: string) {
     return createAlerter(
       {
+        ...DEFAULT_ALERTER_CONFIG,
         brokers: [],
         clickhouse: { database: ch.database, dataDir: '' },
         logLevel: 'silent',
@@ -133,7 +134,6 @@ describe('alerter: a simulated incident', () => {
         intervalMs: 3_600_000,
         webhookSecrets: { acme: SECRET, initech: SECRET },
         webhookAttempts: 3,
-        webhookTimeoutMs: 5_000,
         webhookBackoffMs: 50,
         host: '127.0.0.1',
         port: 0,

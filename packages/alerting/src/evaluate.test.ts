@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { EMPTY_SURVEY_SUMS } from '@cxpulse/metrics'
 import { compareWindows, decide, evaluateRule, holmAdjust, type WindowCounts } from './evaluate.ts'
 import { alertRule, alertRuleInput, type AlertRuleInput } from './rule.schema.ts'
 
@@ -14,16 +15,11 @@ const rule = (over: Partial<AlertRuleInput> & Pick<AlertRuleInput, 'metric' | 'm
 function csat(n: number, positive: number): WindowCounts {
   const norm = positive * 100 + (n - positive) * 25
   return {
+    ...EMPTY_SURVEY_SUMS,
     n,
     positive,
     norm_sum: norm,
     norm_sum_sq: positive * 10_000 + (n - positive) * 625,
-    promoters: 0,
-    passives: 0,
-    detractors: 0,
-    score_sum: 0,
-    score_sum_sq: 0,
-    low_effort: 0,
   }
 }
 

@@ -1,42 +1,17 @@
 import {
-  computeCes,
-  computeCesPct,
-  computeCsat,
-  computeNps,
+  EMPTY_SURVEY_SUMS,
+  computeSurveyMetric,
   npsDifferenceTest,
   summarizeSums,
   twoProportionZTest,
   welchTTest,
   type SignificanceResult,
+  type SurveySums,
 } from '@cxpulse/metrics'
 import type { AlertRule } from './rule.schema.ts'
 
 /** Survey sums of one window (and one group), as the rollups hold them. */
-export interface WindowCounts {
-  n: number
-  positive: number
-  norm_sum: number
-  norm_sum_sq: number
-  promoters: number
-  passives: number
-  detractors: number
-  score_sum: number
-  score_sum_sq: number
-  low_effort: number
-}
-
-export const EMPTY_COUNTS: WindowCounts = {
-  n: 0,
-  positive: 0,
-  norm_sum: 0,
-  norm_sum_sq: 0,
-  promoters: 0,
-  passives: 0,
-  detractors: 0,
-  score_sum: 0,
-  score_sum_sq: 0,
-  low_effort: 0,
-}
+export type WindowCounts = SurveySums
 
 export interface WindowFigures {
   value: number | null
@@ -57,23 +32,7 @@ export interface Comparison {
 }
 
 function figures(rule: AlertRule, c: WindowCounts): WindowFigures {
-  const r =
-    rule.metric === 'csat'
-      ? computeCsat({ n: c.n, positive: c.positive, normSum: c.norm_sum, normSumSq: c.norm_sum_sq })
-      : rule.metric === 'nps'
-        ? computeNps({
-            n: c.n,
-            promoters: c.promoters,
-            passives: c.passives,
-            detractors: c.detractors,
-          })
-        : (rule.metric === 'ces' ? computeCes : computeCesPct)({
-            orientation: rule.orientation,
-            n: c.n,
-            sum: c.score_sum,
-            sumSq: c.score_sum_sq,
-            lowEffort: c.low_effort,
-          })
+  const r = computeSurveyMetric(rule.metric, c, rule.orientation)
   const ci = r.ci95 ? ([r.ci95[0], r.ci95[1]] as [number, number]) : null
   return { value: r.value, n: r.n, ci95: ci }
 }
@@ -200,7 +159,7 @@ export function evaluateRule(
   const groups = [...new Set([...counts.keys(), ...firing])]
   const comparisons = groups.map((g) => {
     const c = counts.get(g)
-    return compareWindows(rule, c?.current ?? EMPTY_COUNTS, c?.baseline ?? EMPTY_COUNTS)
+    return compareWindows(rule, c?.current ?? EMPTY_SURVEY_SUMS, c?.baseline ?? EMPTY_SURVEY_SUMS)
   })
   const adjusted = holmAdjust(comparisons.map((c) => c.pValue))
   return groups.map((group, i) => {

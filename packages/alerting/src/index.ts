@@ -6,7 +6,7 @@ export {
   alertRuleInput,
 } from './rule.schema.ts'
 export type { AlertDimension, AlertMetric, AlertRule, AlertRuleInput } from './rule.schema.ts'
-export { EMPTY_COUNTS, compareWindows, decide, evaluateRule, holmAdjust } from './evaluate.ts'
+export { compareWindows, decide, evaluateRule, holmAdjust } from './evaluate.ts'
 export type {
   AlertState,
   Comparison,

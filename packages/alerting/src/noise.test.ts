@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { EMPTY_COUNTS, evaluateRule, type WindowCounts } from './evaluate.ts'
+import { EMPTY_SURVEY_SUMS } from '@cxpulse/metrics'
+import { evaluateRule, type WindowCounts } from './evaluate.ts'
 import { alertRule, alertRuleInput, type AlertRuleInput } from './rule.schema.ts'
 
 /**
@@ -21,7 +22,7 @@ function rng(seed: number) {
 type Draw = (r: () => number) => number
 
 function sample(r: () => number, n: number, draw: Draw): WindowCounts {
-  const c: WindowCounts = { ...EMPTY_COUNTS, n }
+  const c: WindowCounts = { ...EMPTY_SURVEY_SUMS, n }
   for (let i = 0; i < n; i++) {
     const score = draw(r)
     c.positive += score >= 4 ? 1 : 0

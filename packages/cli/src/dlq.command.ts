@@ -15,6 +15,7 @@ import {
 import { createIdempotentProducer, createKafka } from '@cxpulse/kafka'
 import { localKafkaStatus } from '@cxpulse/local-kafka'
 import { createLogger } from '@cxpulse/logger'
+import { cliEnvironment } from './cli.env.ts'
 
 export const dlqHelp = `Usage: cxpulse dlq [inspect|replay] [options]
 
@@ -236,7 +237,7 @@ export async function runDlq(flags: DlqFlags): Promise<number> {
   const topics = topicNames(flags['topic-prefix'])
   const logger = createLogger({
     name: 'cxpulse-dlq',
-    level: process.env['LOG_LEVEL'] ?? 'error',
+    level: cliEnvironment().LOG_LEVEL,
     destination: process.stderr,
   })
   const brokers = await resolveBrokers(flags)

@@ -12,6 +12,7 @@ import {
 import { startLocalKafka, stopLocalKafka, type LocalKafka } from '@cxpulse/local-kafka'
 
 export const runtimeEnv = kafkaEnv.extend(clickhouseEnv.shape).extend(logEnv.shape)
+
 export type RuntimeEnv = z.output<typeof runtimeEnv>
 
 export interface Infrastructure {

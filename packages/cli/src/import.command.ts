@@ -12,6 +12,7 @@ import {
 } from '@cxpulse/contracts'
 import { deliverEvents, printSummary, type LineRejection } from './delivery.ts'
 import { parseCsv } from './records.ts'
+import { cliEnvironment } from './cli.env.ts'
 
 export const importHelp = `Usage: cxpulse import [options] FILE
 
@@ -370,7 +371,7 @@ function surveyDefaults(plan: ImportPlan, event: Record<string, unknown>): void 
 
 export async function runImport(flags: ImportFlags): Promise<number> {
   const file = resolve(flags._[0]!)
-  const key = flags.key ?? process.env['CXPULSE_API_KEY']
+  const key = flags.key ?? cliEnvironment().CXPULSE_API_KEY
   if (!key && !flags['dry-run']) {
     console.error('cxpulse import: give --key or set CXPULSE_API_KEY')
     return 2

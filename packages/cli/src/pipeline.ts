@@ -1,8 +1,8 @@
-import { createAlerter, type AlerterHandle } from '@cxpulse/alerter'
+import { DEFAULT_ALERTER_CONFIG, createAlerter, type AlerterHandle } from '@cxpulse/alerter'
 import type { KeyStore } from '@cxpulse/auth'
 import type { ClickHouse } from '@cxpulse/clickhouse'
 import type { TopicReplication } from '@cxpulse/config'
-import { DEFAULT_EVENT_TIME_POLICY, type EventTimePolicy } from '@cxpulse/contracts'
+import type { EventTimePolicy } from '@cxpulse/contracts'
 import { createKafka } from '@cxpulse/kafka'
 import type { Logger } from '@cxpulse/logger'
 import {
@@ -11,10 +11,10 @@ import {
   type IngestConfig,
   type IngestHandle,
 } from '@cxpulse/ingest'
-import { createProcessor, type ProcessorHandle } from '@cxpulse/processor'
+import { DEFAULT_PROCESSOR_CONFIG, createProcessor, type ProcessorHandle } from '@cxpulse/processor'
 import {
   DEFAULT_CATCHING_UP_LAG,
-  DEFAULT_QUERY_LIMITS,
+  DEFAULT_QUERY_CONFIG,
   createQuery,
   type QueryHandle,
 } from '@cxpulse/query'
@@ -48,7 +48,7 @@ export interface PipelineOptions {
   /** Per-tenant webhook signing secrets for alert deliveries. */
   webhookSecrets?: Record<string, string>
   alerterPort?: number
-  /** The event-time policy for ingest and processor alike (default: DEFAULT_EVENT_TIME_POLICY). */
+  /** The event-time policy for ingest and processor alike (default: the EVENT_* schema defaults). */
   eventTime?: EventTimePolicy
 }
 
@@ -69,45 +69,44 @@ export interface Pipeline {
  */
 export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const host = o.host ?? '127.0.0.1'
-  const topicPrefix = o.topicPrefix ?? 'cxpulse'
-  const groupId = o.groupId ?? 'cxpulse-processor'
+  // Every service starts from its schema's defaults; only what this process supplies differs.
+  const shared = {
+    host,
+    logLevel: o.logger.level,
+    clickhouse: { database: o.clickhouse.database, dataDir: '' },
+    ...(o.topicReplication ? { topicReplication: o.topicReplication } : {}),
+    ...defined({ topicPrefix: o.topicPrefix, eventTime: o.eventTime }),
+  }
   const kafka = createKafka({ brokers: o.brokers, clientId: 'cxpulse' }, o.logger)
   const started: { stop(): Promise<void> }[] = []
   try {
-    const processor = await createProcessor(
-      {
-        brokers: o.brokers,
-        clientId: 'cxpulse-processor',
-        ...(o.topicReplication ? { topicReplication: o.topicReplication } : {}),
-        clickhouse: { database: o.clickhouse.database, dataDir: '' },
-        logLevel: o.logger.level,
-        topicPrefix,
-        groupId,
-        batchSize: 5000,
-        batchMaxWaitMs: o.batchMaxWaitMs ?? 200,
-        concurrency: 3,
-        eventTime: o.eventTime ?? DEFAULT_EVENT_TIME_POLICY,
-        retryMaxMs: 10_000,
-        sessionTimeoutMs: o.sessionTimeoutMs ?? 30_000,
-        stopTimeoutMs: 15_000,
-        port: o.processorPort ?? 0,
-        host,
-      },
-      { kafka, clickhouse: o.clickhouse, logger: o.logger },
-    ).start()
+    const processorConfig = {
+      ...DEFAULT_PROCESSOR_CONFIG,
+      ...shared,
+      brokers: o.brokers,
+      // A lively demo: small batches written soon.
+      batchMaxWaitMs: o.batchMaxWaitMs ?? 200,
+      port: o.processorPort ?? 0,
+      ...defined({ groupId: o.groupId, sessionTimeoutMs: o.sessionTimeoutMs }),
+    }
+    const processor = await createProcessor(processorConfig, {
+      kafka,
+      clickhouse: o.clickhouse,
+      logger: o.logger,
+    }).start()
     started.push(processor)
     const ingestConfig: IngestConfig = {
       ...DEFAULT_INGEST_CONFIG,
-      host,
+      ...shared,
       port: o.ingestPort ?? 0,
-      topicPrefix,
       apiKeys: o.ingestThread ? { file: o.ingestThread.keysFile } : {},
-      eventTime: o.eventTime ?? DEFAULT_EVENT_TIME_POLICY,
-      ratePerSec: o.ingestRatePerSec ?? DEFAULT_INGEST_CONFIG.ratePerSec,
-      rateBurst: Math.max(DEFAULT_INGEST_CONFIG.rateBurst, (o.ingestRatePerSec ?? 0) * 5),
-      kafka: { brokers: o.brokers, clientId: 'cxpulse-ingest' },
-      ...(o.topicReplication ? { topicReplication: o.topicReplication } : {}),
-      logLevel: o.logger.level,
+      ...(o.ingestRatePerSec
+        ? {
+            ratePerSec: o.ingestRatePerSec,
+            rateBurst: Math.max(DEFAULT_INGEST_CONFIG.rateBurst, o.ingestRatePerSec * 5),
+          }
+        : {}),
+      kafka: { ...DEFAULT_INGEST_CONFIG.kafka, brokers: o.brokers },
     }
     const ingest = o.ingestThread
       ? await startIngestThread(ingestConfig, o.logger)
@@ -119,18 +118,15 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     started.push(ingest)
     const query = await createQuery(
       {
-        host,
+        ...DEFAULT_QUERY_CONFIG,
+        ...shared,
         port: o.queryPort ?? 0,
-        apiKeys: {},
-        shutdownTimeoutMs: 5_000,
-        clickhouse: { database: o.clickhouse.database, dataDir: '' },
-        logLevel: o.logger.level,
-        ...DEFAULT_QUERY_LIMITS,
+        // The dashboard's freshness: this process's processor group.
         processorLag: {
           brokers: o.brokers,
           clientId: 'cxpulse-query',
-          topicPrefix,
-          groupId,
+          topicPrefix: processorConfig.topicPrefix,
+          groupId: processorConfig.groupId,
           catchingUpLag: DEFAULT_CATCHING_UP_LAG,
         },
       },
@@ -142,18 +138,11 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         ? undefined
         : await createAlerter(
             {
+              ...DEFAULT_ALERTER_CONFIG,
+              ...shared,
               brokers: o.brokers,
-              ...(o.topicReplication ? { topicReplication: o.topicReplication } : {}),
-              clickhouse: { database: o.clickhouse.database, dataDir: '' },
-              logLevel: o.logger.level,
-              topicPrefix,
-              intervalMs: o.alertIntervalMs ?? 60_000,
-              webhookSecrets: o.webhookSecrets ?? {},
-              webhookAttempts: 5,
-              webhookTimeoutMs: 5_000,
-              webhookBackoffMs: 500,
-              host,
               port: o.alerterPort ?? 0,
+              ...defined({ intervalMs: o.alertIntervalMs, webhookSecrets: o.webhookSecrets }),
             },
             { clickhouse: o.clickhouse, kafka, logger: o.logger.child({ service: 'alerter' }) },
           ).start()
@@ -177,5 +166,14 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   } catch (error) {
     for (const s of started.reverse()) await s.stop().catch(() => undefined)
     throw error
+  }
+}
+
+/** The options given, without the unset ones (so they do not overwrite a default). */
+function defined<T extends Record<string, unknown>>(
+  o: T,
+): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>
   }
 }

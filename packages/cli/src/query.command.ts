@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { cliEnvironment } from './cli.env.ts'
 
 export const queryHelp = `Usage: cxpulse query [options] METRIC
 
@@ -162,7 +163,7 @@ export function queryParams(flags: z.output<typeof queryFlags>): URLSearchParams
 }
 
 export async function runQuery(flags: z.output<typeof queryFlags>): Promise<number> {
-  const key = flags.key ?? process.env['CXPULSE_API_KEY']
+  const key = flags.key ?? cliEnvironment().CXPULSE_API_KEY
   if (!key) {
     console.error('cxpulse query: give --key or set CXPULSE_API_KEY')
     return 2

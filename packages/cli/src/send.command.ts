@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { deterministicUuid, parseEvent, type CxEventInput } from '@cxpulse/contracts'
 import { deliverEvents, type LineRejection } from './delivery.ts'
 import { csvRecords, ndjsonRecords, type SourceRecord } from './records.ts'
+import { cliEnvironment } from './cli.env.ts'
 
 export const sendHelp = `Usage: cxpulse send [options] FILE
 
@@ -47,7 +48,7 @@ export const sendFlags = z.object({
 
 export async function runSend(flags: z.output<typeof sendFlags>): Promise<number> {
   const file = resolve(flags._[0]!)
-  const key = flags.key ?? process.env['CXPULSE_API_KEY']
+  const key = flags.key ?? cliEnvironment().CXPULSE_API_KEY
   if (!key) {
     console.error('cxpulse send: give --key or set CXPULSE_API_KEY')
     return 2

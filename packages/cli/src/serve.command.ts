@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { alerterEnv } from '@cxpulse/alerter'
 import { ingestEnv } from '@cxpulse/ingest'
 import { processorEnv } from '@cxpulse/processor'
+import { queryEnv } from '@cxpulse/query'
 
 /**
  * `cxpulse serve ingest|processor|query|alerter`: one service alone, for production, exactly as
@@ -11,28 +12,10 @@ interface ServiceSpec {
   /** The package whose src/main.ts starts the service. */
   package: string
   what: string
-  /** Environment variables the service reads (from its own zod schema where it exports one). */
+  /** Environment variables the service reads: the keys of its exported zod schema. */
   variables: readonly string[]
   readme: string
 }
-
-// The query service keeps its schema private; these are its variables (services/query/src/config.ts).
-const QUERY_VARIABLES = [
-  'QUERY_HOST',
-  'QUERY_PORT',
-  'QUERY_API_KEYS',
-  'QUERY_API_KEYS_FILE',
-  'QUERY_MAX_WINDOW_DAYS',
-  'QUERY_MAX_GROUPS',
-  'QUERY_MAX_SERIES_POINTS',
-  'QUERY_SHUTDOWN_TIMEOUT_MS',
-  'CLICKHOUSE_URL',
-  'CLICKHOUSE_USER',
-  'CLICKHOUSE_PASSWORD',
-  'CLICKHOUSE_DATABASE',
-  'CLICKHOUSE_DATA_DIR',
-  'LOG_LEVEL',
-] as const
 
 export const SERVICES = {
   ingest: {
@@ -50,7 +33,7 @@ export const SERVICES = {
   query: {
     package: '@cxpulse/query',
     what: 'the query API and the dashboard: GET /v1/metrics/{metric}, alert rules, alerts, /',
-    variables: QUERY_VARIABLES,
+    variables: Object.keys(queryEnv.shape),
     readme: 'README.md "Query API"',
   },
   alerter: {

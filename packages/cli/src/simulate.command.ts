@@ -7,6 +7,7 @@ import {
   type Incident,
   type SimulationStats,
 } from '@cxpulse/simulator'
+import { cliEnvironment } from './cli.env.ts'
 
 export const simulateHelp = `Usage: cxpulse simulate [options]
 
@@ -204,7 +205,7 @@ const add = (a: SimulationStats, b: SimulationStats): SimulationStats => ({
 const ZERO: SimulationStats = { sent: 0, accepted: 0, rejected: 0, failed: 0 }
 
 export async function runSimulate(flags: SimulateFlags): Promise<number> {
-  const envKey = process.env['CXPULSE_API_KEY']
+  const envKey = cliEnvironment().CXPULSE_API_KEY
   const keys = flags.key.length > 0 ? flags.key : envKey ? [envKey] : []
   if (keys.length === 0) {
     console.error('cxpulse simulate: give --key or set CXPULSE_API_KEY')

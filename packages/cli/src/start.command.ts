@@ -7,6 +7,7 @@ import { createLogger } from '@cxpulse/logger'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator, runSimulation } from '@cxpulse/simulator'
 import { demoKeys } from './demo-keys.ts'
+import { cliEnvironment } from './cli.env.ts'
 import { startInfrastructure } from './environment.ts'
 import { startPipeline } from './pipeline.ts'
 
@@ -77,7 +78,7 @@ export async function runStart(flags: z.output<typeof startFlags>): Promise<numb
   // and processor. Read before anything starts, so a bad value stops nothing half-way.
   const eventTime = eventTimePolicyFromEnv(parseEnv(eventTimeEnv, process.env))
   const progress = (m: string) => console.log(`cxpulse: ${m}`)
-  const logger = createLogger({ name: 'cxpulse', level: process.env['LOG_LEVEL'] ?? 'error' })
+  const logger = createLogger({ name: 'cxpulse', level: cliEnvironment().LOG_LEVEL })
   const infra = await startInfrastructure({ dataDir, progress })
   if (interruptedAt !== undefined) {
     await infra.stop()

@@ -44,6 +44,17 @@ export function kafkaTopicReplication(
   return { replicationFactor, minInsyncReplicas }
 }
 
+/**
+ * The replication a service's config carries: from the variables when KAFKA_BROKERS or the
+ * replication variables are set; otherwise none, and the composition point that supplies the
+ * brokers (`cxpulse start`) supplies the replication with them.
+ */
+export function topicReplicationFromEnv(env: KafkaEnv): { topicReplication?: TopicReplication } {
+  const named = env.KAFKA_BROKERS ?? env.KAFKA_REPLICATION_FACTOR ?? env.KAFKA_MIN_INSYNC_REPLICAS
+  if (named === undefined) return {}
+  return { topicReplication: kafkaTopicReplication(env, { localBroker: !env.KAFKA_BROKERS }) }
+}
+
 /** Unset CLICKHOUSE_URL means the embedded engine in CLICKHOUSE_DATA_DIR. */
 export const clickhouseEnv = z.object({
   CLICKHOUSE_URL: z.url().optional(),
@@ -56,6 +67,38 @@ export const clickhouseEnv = z.object({
   CLICKHOUSE_DATA_DIR: z.string().min(1).default('.data/clickhouse'),
 })
 export type ClickHouseEnv = z.output<typeof clickhouseEnv>
+
+/** The ClickHouse client config (`ClickHouseConfig` of @cxpulse/clickhouse) the variables name. */
+export function clickhouseConfigFromEnv(e: ClickHouseEnv) {
+  return {
+    url: e.CLICKHOUSE_URL,
+    username: e.CLICKHOUSE_USER,
+    password: e.CLICKHOUSE_PASSWORD,
+    database: e.CLICKHOUSE_DATABASE,
+    dataDir: e.CLICKHOUSE_DATA_DIR,
+  }
+}
+
+/** An integer variable within [min, max], with its default. */
+export const envInt = (min: number, max: number, defaultValue: number) =>
+  z.coerce.number().int().min(min).max(max).default(defaultValue)
+
+/** A Kafka topic prefix variable (cxpulse topics are `<prefix>.<domain>`). */
+export const envTopicPrefix = (defaultPrefix: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected 1-200 of [A-Za-z0-9._-]')
+    .default(defaultPrefix)
+
+/**
+ * Where the processor's consumer group reads: the processor's own settings, also read by the
+ * query API for the processor's lag (GET /v1/status). `defaultPrefix` is the contracts' one.
+ */
+export const processorGroupEnv = (defaultPrefix: string) =>
+  z.object({
+    PROCESSOR_TOPIC_PREFIX: envTopicPrefix(defaultPrefix),
+    PROCESSOR_GROUP_ID: z.string().min(1).default('cxpulse-processor'),
+  })
 
 export const logEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

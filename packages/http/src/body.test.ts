@@ -13,7 +13,10 @@ describe('readJsonBody', () => {
     await expect(readJsonBody(ok, 100)).resolves.toEqual({ a: 1 })
     const big = request({ 'content-type': 'application/json' })
     big.end('x'.repeat(200))
-    await expect(readJsonBody(big, 100)).rejects.toMatchObject({ status: 413 })
+    await expect(readJsonBody(big, 100)).rejects.toMatchObject({
+      status: 413,
+      code: 'payload_too_large',
+    })
     const text = request({ 'content-type': 'text/plain' })
     await expect(readJsonBody(text, 100)).rejects.toMatchObject({ status: 415 })
     const bad = request({ 'content-type': 'application/json' })

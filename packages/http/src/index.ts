@@ -1,3 +1,6 @@
 export { HttpError, sendJson, sendText, startHttpServer } from './server.ts'
-export { readJsonBody } from './body.ts'
+export { decodeUtf8, readBody, readJsonBody } from './body.ts'
+export { createServiceRegistry, startServiceHttp, stopUnderDeadline } from './service.ts'
+export { runService } from './main.ts'
 export type { HttpServer, RouteOutcome, HttpServerOptions } from './server.ts'
+export type { ServiceHttpOptions } from './service.ts'

@@ -63,7 +63,7 @@ export interface HttpServerOptions {
 
 export interface HttpServer {
   port: number
-  /** `http://127.0.0.1:<port>` when listening on all interfaces. */
+  /** `http://127.0.0.1:<port>` when listening on all interfaces; an IPv6 host in brackets. */
   url: string
   /** Stops accepting, waits for in-flight requests until `deadline` (epoch ms), then closes. */
   close(deadline: number): Promise<void>
@@ -129,7 +129,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   let closing: Promise<void> | undefined
   return {
     port,
-    url: `http://${host}:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close(deadline) {
       closing ??= (async () => {
         const closed = new Promise<void>((ok) => server.close(() => ok()))

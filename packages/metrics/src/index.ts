@@ -106,6 +106,16 @@ export type {
   TicketMessage,
 } from './tickets.ts'
 
+export {
+  EMPTY_SURVEY_SUMS,
+  MixedScalesError,
+  addSurveySums,
+  computeSurveyMetric,
+  oneCesScale,
+  scaleName,
+} from './survey.sums.ts'
+export type { ScaledSurveySums, SurveyMetric, SurveySums } from './survey.sums.ts'
+
 export { npsDifferenceTest, twoProportionZTest, welchTTest } from './significance.ts'
 export type { ProportionSample, SignificanceResult } from './significance.ts'
 

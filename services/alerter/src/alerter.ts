@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import {
   DEFAULT_RULES,
-  EMPTY_COUNTS,
   alertRule,
   evaluateRule,
   signWebhook,
@@ -26,10 +25,12 @@ import {
   type SurveySums,
 } from '@cxpulse/clickhouse'
 import { TOPIC_SPECS, deterministicUuid, topicNames } from '@cxpulse/contracts'
-import { sendJson, sendText, startHttpServer } from '@cxpulse/http'
+import { EMPTY_SURVEY_SUMS, MixedScalesError, addSurveySums, oneCesScale } from '@cxpulse/metrics'
+import { startServiceHttp, stopUnderDeadline } from '@cxpulse/http'
 import { createIdempotentProducer, createKafka, ensureTopics } from '@cxpulse/kafka'
 import { createLogger, type Logger } from '@cxpulse/logger'
 import type { Kafka, Producer } from 'kafkajs'
+import { createAlerterMetrics } from './alerter.metrics.ts'
 import type { AlerterConfig } from './config.ts'
 
 const MINUTE = 60_000
@@ -69,24 +70,18 @@ export function incidentId(tenantId: string, ruleId: string, group: string, seq:
 const defaultRuleId = (tenantId: string, index: number) =>
   incidentId(tenantId, 'default-rule', String(index), 0)
 
-function toCounts(rows: readonly SurveySums[]): WindowCounts {
-  const c: WindowCounts = { ...EMPTY_COUNTS }
-  for (const r of rows) {
-    c.n += r.n
-    c.positive += r.positive
-    c.norm_sum += r.norm_sum
-    c.norm_sum_sq += r.norm_sum_sq
-    c.promoters += r.promoters
-    c.passives += r.passives
-    c.detractors += r.detractors
-    c.score_sum += r.score_sum
-    c.score_sum_sq += r.score_sum_sq
-    c.low_effort += r.low_effort
-  }
-  return c
-}
-
 class SkipRule extends Error {}
+
+/** A CES mean never spans two scales: without the rule's scale, mixed scales skip the rule. */
+function cesRows(rows: Keyed<SurveySums>[], scale: string | null | undefined): Keyed<SurveySums>[] {
+  try {
+    return oneCesScale(rows, scale)
+  } catch (error) {
+    if (error instanceof MixedScalesError)
+      throw new SkipRule(`${error.message}; set the rule’s scale`)
+    throw error
+  }
+}
 
 export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
   const log = deps.logger ?? createLogger({ name: 'alerter', level: config.logLevel })
@@ -98,6 +93,7 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
   const doFetch = deps.fetch ?? fetch
   const instanceId = config.instanceId ?? `alerter-${randomUUID()}`
   const alertsTopic = topicNames(config.topicPrefix).alerts
+  const metrics = createAlerterMetrics()
 
   /** Survey sums of one window per group (null = the whole rule without fan-out). */
   async function windowCounts(rule: AlertRule, from: Date, to: Date) {
@@ -111,18 +107,11 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
       ...(kind === 'ces' ? { orientation: rule.orientation } : {}),
       ...(rule.fan_out ? { groupBy: rule.fan_out, maxGroups: rule.max_groups } : {}),
     })
-    let usable: Keyed<SurveySums>[] = rows
-    if (rule.metric === 'ces') {
-      // A CES mean never spans two scales.
-      const scaleOf = (r: SurveySums) => `${r.scale_min}-${r.scale_max}`
-      if (rule.scale) usable = rows.filter((r) => scaleOf(r) === rule.scale)
-      else if (new Set(rows.map(scaleOf)).size > 1) {
-        throw new SkipRule('CES responses on several scales; set the rule’s scale')
-      }
-    }
     const byGroup = new Map<string | null, Keyed<SurveySums>[]>()
-    for (const r of usable) byGroup.set(r.key, [...(byGroup.get(r.key) ?? []), r])
-    return new Map([...byGroup].map(([k, v]) => [k, toCounts(v)]))
+    for (const r of rule.metric === 'ces' ? cesRows(rows, rule.scale) : rows) {
+      byGroup.set(r.key, [...(byGroup.get(r.key) ?? []), r])
+    }
+    return new Map([...byGroup].map(([k, v]) => [k, addSurveySums(v)]))
   }
 
   async function ensureDefaultRules(at: Date): Promise<void> {
@@ -277,7 +266,7 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
       [...states].filter(([, s]) => s.state === 'firing').map(([g]) => (rule.fan_out ? g : null)),
     )
     const counts = new Map<string | null, { current: WindowCounts; baseline: WindowCounts }>()
-    const empty = EMPTY_COUNTS
+    const empty = EMPTY_SURVEY_SUMS
     for (const g of new Set([...current.keys(), ...baseline.keys()])) {
       counts.set(g, { current: current.get(g) ?? empty, baseline: baseline.get(g) ?? empty })
     }
@@ -405,32 +394,26 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
     producer = createIdempotentProducer(kafka)
     await producer.connect()
     let stopped = false
-    const http = await startHttpServer({
-      host: config.host,
-      port: config.port,
-      log,
-      handle: async (req, res) => {
-        const path = new URL(req.url ?? '/', 'http://localhost').pathname
-        if (path === '/healthz') {
-          sendText(res, 200, 'ok\n')
-          return { route: path, status: 200 }
-        }
-        if (path === '/readyz') {
-          const ok = !stopped && (await ch.client.ping()).success
-          sendText(res, ok ? 200 : 503, ok ? 'ready\n' : 'not ready\n')
-          return { route: path, status: ok ? 200 : 503 }
-        }
-        sendJson(res, 404, { error: 'not_found', message: 'no such route' })
-        return { route: 'other', status: 404 }
-      },
-    })
     let timer: NodeJS.Timeout | undefined
+    const http = await startServiceHttp(config, {
+      log,
+      registry: metrics.registry,
+      ready: async () =>
+        stopped ? 'stopping' : (await ch.client.ping()).success || 'ClickHouse ping failed',
+    })
     const tick = () => {
       evaluate()
-        .then((s) => log.info(s, 'rules evaluated'))
-        .catch((error: unknown) =>
-          log.error({ err: error }, 'evaluation failed; retrying next interval'),
-        )
+        .then((s) => {
+          metrics.evaluations.inc({ outcome: 'ok' })
+          metrics.transitions.inc({ state: 'firing' }, s.fired)
+          metrics.transitions.inc({ state: 'resolved' }, s.resolved)
+          metrics.skipped.inc(s.skipped.length)
+          log.info(s, 'rules evaluated')
+        })
+        .catch((error: unknown) => {
+          metrics.evaluations.inc({ outcome: 'failed' })
+          log.error({ err: error }, 'evaluation failed; retrying next interval')
+        })
         .finally(() => {
           if (!stopped) timer = setTimeout(tick, config.intervalMs)
         })
@@ -441,15 +424,22 @@ export function createAlerter(config: AlerterConfig, deps: AlerterDeps = {}) {
       port: http.port,
       instanceId,
       evaluate,
-      async stop() {
-        if (stopped) return
-        stopped = true
-        clearTimeout(timer)
-        await evaluating?.catch(() => undefined)
-        await http.close(Date.now() + 5_000)
-        await producer?.disconnect()
-        if (ownsClickHouse) await ch.close()
-      },
+      stop: stopUnderDeadline(
+        config.shutdownTimeoutMs,
+        async (deadline) => {
+          stopped = true
+          clearTimeout(timer)
+          await evaluating?.catch(() => undefined)
+          await http.close(deadline)
+          await producer?.disconnect()
+          if (ownsClickHouse) await ch.close()
+          log.info('alerter stopped')
+        },
+        () => {
+          log.error({ timeoutMs: config.shutdownTimeoutMs }, 'stop deadline passed; closing anyway')
+          void http.close(Date.now())
+        },
+      ),
     }
   }
 

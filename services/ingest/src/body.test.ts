@@ -1,17 +1,17 @@
 import type { IncomingMessage } from 'node:http'
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import type { BodyError } from './body.ts'
-import { bodyFormat, parseBody, readBody } from './body.ts'
+import { readBody, type HttpError } from '@cxpulse/http'
+import { bodyFormat, parseBody } from './body.ts'
 
 const b = (s: string) => Buffer.from(s)
 const fails = (fn: () => unknown) => {
   try {
     fn()
   } catch (e) {
-    return e as BodyError
+    return e as HttpError
   }
-  throw new Error('expected a BodyError')
+  throw new Error('expected a HttpError')
 }
 
 describe('request bodies', () => {
@@ -61,7 +61,7 @@ describe('request bodies', () => {
 })
 
 describe('reading bodies', () => {
-  it('turns a client hanging up mid-upload into a 400 BodyError, not an unexpected error', async () => {
+  it('turns a client hanging up mid-upload into a 400 HttpError, not an unexpected error', async () => {
     const req = Object.assign(new PassThrough(), { headers: { 'content-length': '100' } })
     const read = readBody(req as unknown as IncomingMessage, 1000)
     req.write('{"event_id":')

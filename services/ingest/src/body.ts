@@ -1,16 +1,5 @@
-import type { IncomingMessage } from 'node:http'
 import type { FieldError } from '@cxpulse/contracts'
-
-export class BodyError extends Error {
-  constructor(
-    readonly status: 400 | 413 | 415,
-    readonly code: string,
-    message: string,
-    readonly errors?: FieldError[],
-  ) {
-    super(message)
-  }
-}
+import { HttpError, decodeUtf8 } from '@cxpulse/http'
 
 const NDJSON_TYPES = new Set([
   'application/x-ndjson',
@@ -26,67 +15,20 @@ export function bodyFormat(contentType: string | undefined): BodyFormat {
   const type = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase()
   if (type === 'application/json' || type === '') return 'json'
   if (NDJSON_TYPES.has(type)) return 'ndjson'
-  throw new BodyError(415, 'unsupported_media_type', 'use application/json or application/x-ndjson')
-}
-
-/** Reads at most `maxBytes`; a larger body is refused as soon as it is known to be larger. */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'])
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    throw new BodyError(413, 'payload_too_large', `body is larger than ${maxBytes} bytes`)
-  }
-  if (req.headers['content-encoding'] && req.headers['content-encoding'] !== 'identity') {
-    throw new BodyError(415, 'unsupported_media_type', 'compressed bodies are not supported')
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > maxBytes) {
-        // Answer now; keep reading and discarding the rest so the client can read the answer
-        // (closing mid-upload makes most clients report a reset instead of the 413).
-        req.off('data', onData)
-        req.resume()
-        reject(new BodyError(413, 'payload_too_large', `body is larger than ${maxBytes} bytes`))
-        return
-      }
-      chunks.push(chunk)
-    }
-    req.on('data', onData)
-    req.once('end', () => resolve(Buffer.concat(chunks, size)))
-    // The client hung up mid-upload: its fault, not the server's (a 4xx outcome, not a 500 in
-    // the logs and metrics); nobody is left to read the answer.
-    req.once('error', () =>
-      reject(
-        new BodyError(
-          400,
-          'incomplete_body',
-          'the connection closed before the whole body arrived',
-        ),
-      ),
-    )
-  })
+  throw new HttpError(415, 'unsupported_media_type', 'use application/json or application/x-ndjson')
 }
 
 /** One item of a batch: a decoded value, or (NDJSON only) the reason its line did not decode. */
 export type BodyItem = { value: unknown } | { error: FieldError }
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
  * Splits a body into events: one event object, `{"events": [...]}`, or NDJSON (one event per
  * non-blank line; a line that is not JSON rejects that line only).
  */
 export function parseBody(body: Buffer, format: BodyFormat, maxEvents: number): BodyItem[] {
-  let text: string
-  try {
-    text = utf8.decode(body)
-  } catch {
-    throw new BodyError(400, 'invalid_body', 'body is not valid UTF-8')
-  }
+  let text = decodeUtf8(body)
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
-  if (text.trim() === '') throw new BodyError(400, 'empty_body', 'body is empty')
+  if (text.trim() === '') throw new HttpError(400, 'empty_body', 'body is empty')
 
   let items: BodyItem[]
   if (format === 'ndjson') {
@@ -106,14 +48,14 @@ export function parseBody(body: Buffer, format: BodyFormat, maxEvents: number): 
     try {
       value = JSON.parse(text)
     } catch (error) {
-      throw new BodyError(
+      throw new HttpError(
         400,
         'invalid_body',
         `body is not valid JSON: ${(error as Error).message}`,
       )
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new BodyError(400, 'invalid_body', 'expected one event object or {"events": [...]}', [
+      throw new HttpError(400, 'invalid_body', 'expected one event object or {"events": [...]}', [
         { path: '', message: 'must be an object' },
       ])
     }
@@ -121,7 +63,7 @@ export function parseBody(body: Buffer, format: BodyFormat, maxEvents: number): 
       const { events, ...rest } = value as { events: unknown }
       const extra = Object.keys(rest)
       if (extra.length > 0) {
-        throw new BodyError(
+        throw new HttpError(
           400,
           'invalid_body',
           'a batch has only the "events" field',
@@ -129,7 +71,7 @@ export function parseBody(body: Buffer, format: BodyFormat, maxEvents: number): 
         )
       }
       if (!Array.isArray(events)) {
-        throw new BodyError(400, 'invalid_body', '"events" must be an array', [
+        throw new HttpError(400, 'invalid_body', '"events" must be an array', [
           { path: 'events', message: 'must be an array' },
         ])
       }
@@ -140,7 +82,7 @@ export function parseBody(body: Buffer, format: BodyFormat, maxEvents: number): 
     }
   }
   if (items.length === 0) {
-    throw new BodyError(400, 'empty_body', 'no events in the body', [
+    throw new HttpError(400, 'empty_body', 'no events in the body', [
       { path: 'events', message: 'must contain at least 1 event' },
     ])
   }
@@ -149,7 +91,7 @@ export function parseBody(body: Buffer, format: BodyFormat, maxEvents: number): 
 
 function tooMany(count: number, maxEvents: number) {
   if (count > maxEvents) {
-    throw new BodyError(413, 'too_many_events', `at most ${maxEvents} events per request`, [
+    throw new HttpError(413, 'too_many_events', `at most ${maxEvents} events per request`, [
       { path: 'events', message: `must contain at most ${maxEvents} events, got ${count}` },
     ])
   }

@@ -1,28 +1,24 @@
 import { z } from 'zod'
-import { DEFAULT_EVENT_TIME_POLICY, type EventTimePolicy } from '@cxpulse/contracts'
+import { DEFAULT_TOPIC_PREFIX, type EventTimePolicy } from '@cxpulse/contracts'
 import {
   ConfigError,
+  envInt as int,
+  envTopicPrefix,
   eventTimeEnv,
   eventTimePolicyFromEnv,
   kafkaEnv,
-  kafkaTopicReplication,
   logEnv,
   parseEnv,
   retiredEnv,
+  topicReplicationFromEnv,
   type TopicReplication,
 } from '@cxpulse/config'
-
-const int = (min: number, max: number, dflt: number) =>
-  z.coerce.number().int().min(min).max(max).default(dflt)
 
 export const ingestEnv = z
   .object({
     INGEST_HOST: z.string().min(1).default('0.0.0.0'),
     INGEST_PORT: int(0, 65535, 8080),
-    TOPIC_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected 1-200 of [A-Za-z0-9._-]')
-      .default('cxpulse'),
+    TOPIC_PREFIX: envTopicPrefix(DEFAULT_TOPIC_PREFIX),
     /** Inline JSON array of `{id, tenant_id, hash, scopes}`; combined with the file if both are set. */
     INGEST_API_KEYS: z.string().optional(),
     INGEST_API_KEYS_FILE: z.string().min(1).optional(),
@@ -78,23 +74,6 @@ export interface IngestConfig {
   logLevel: string
 }
 
-export const DEFAULT_INGEST_CONFIG = {
-  host: '0.0.0.0',
-  port: 8080,
-  topicPrefix: 'cxpulse',
-  maxBodyBytes: 1024 * 1024,
-  maxEvents: 1000,
-  eventTime: DEFAULT_EVENT_TIME_POLICY,
-  ratePerSec: 1000,
-  rateBurst: 5000,
-  maxInflightBytes: 32 * 1024 * 1024,
-  maxInflightRequests: 256,
-  produceTimeoutMs: 10_000,
-  createTopics: true,
-  shutdownTimeoutMs: 15_000,
-  logLevel: 'info',
-} satisfies Partial<IngestConfig>
-
 /** Parses the environment once at boot; a ConfigError names every bad variable. */
 export function loadIngestConfig(
   env: Record<string, string | undefined> = process.env,
@@ -118,10 +97,17 @@ export function loadIngestConfig(
   }
   if (keyProblem.length > 0) throw new ConfigError(keyProblem)
   if (!e.KAFKA_BROKERS) {
-    throw new Error(
-      'KAFKA_BROKERS is required for the ingest service on its own (`cxpulse start` runs a local broker)',
-    )
+    throw new ConfigError([
+      {
+        variable: 'KAFKA_BROKERS',
+        message: 'required by the ingest service on its own (`cxpulse start` runs a local broker)',
+      },
+    ])
   }
+  return ingestConfigFromEnv(e)
+}
+
+function ingestConfigFromEnv(e: z.output<typeof ingestEnv>): IngestConfig {
   return {
     host: e.INGEST_HOST,
     port: e.INGEST_PORT,
@@ -143,8 +129,14 @@ export function loadIngestConfig(
     produceTimeoutMs: e.INGEST_PRODUCE_TIMEOUT_MS,
     createTopics: e.INGEST_CREATE_TOPICS,
     shutdownTimeoutMs: e.INGEST_SHUTDOWN_TIMEOUT_MS,
-    kafka: { brokers: e.KAFKA_BROKERS, clientId: `${e.KAFKA_CLIENT_ID}-ingest` },
-    topicReplication: kafkaTopicReplication(e, { localBroker: false }),
+    kafka: { brokers: e.KAFKA_BROKERS ?? [], clientId: `${e.KAFKA_CLIENT_ID}-ingest` },
+    ...topicReplicationFromEnv(e),
     logLevel: e.LOG_LEVEL,
   }
 }
+
+/**
+ * What an empty environment gives: every value the schema's default, no brokers and no keys.
+ * Tests and the composition point (packages/cli) start from it and override what they supply.
+ */
+export const DEFAULT_INGEST_CONFIG: IngestConfig = ingestConfigFromEnv(parseEnv(ingestEnv, {}))

@@ -1,9 +1,9 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { createServiceRegistry } from '@cxpulse/http'
+import { Counter, Gauge, Histogram } from 'prom-client'
 
 /** One registry per ingest instance, so several instances (tests, one-process mode) never clash. */
 export function createIngestMetrics() {
-  const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'cxpulse_ingest_process_' })
+  const registry = createServiceRegistry('ingest')
   return {
     registry,
     requests: new Counter({

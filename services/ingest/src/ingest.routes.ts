@@ -15,8 +15,9 @@ import {
   type TopicNames,
 } from '@cxpulse/contracts'
 import { partitionForKey } from '@cxpulse/kafka'
+import { HttpError, readBody, sendJson } from '@cxpulse/http'
 import type { Logger } from '@cxpulse/logger'
-import { BodyError, bodyFormat, parseBody, readBody } from './body.ts'
+import { bodyFormat, parseBody } from './body.ts'
 import type { IngestMetrics } from './ingest.metrics.ts'
 import { ProduceError, type BoundedProducer } from './producer.ts'
 import type { RateLimiter } from './rate-limit.ts'
@@ -49,21 +50,6 @@ export interface Outcome {
   error?: string
 }
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: IngestResponse | IngestError,
-  headers: Record<string, string> = {},
-) {
-  const json = JSON.stringify(body)
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(json),
-    ...headers,
-  })
-  res.end(json)
-}
-
 function fail(
   res: ServerResponse,
   status: number,
@@ -71,12 +57,8 @@ function fail(
   message: string,
   extra: { errors?: IngestError['errors']; headers?: Record<string, string> } = {},
 ): Outcome {
-  send(
-    res,
-    status,
-    { error, message, ...(extra.errors ? { errors: extra.errors } : {}) },
-    extra.headers,
-  )
+  const body: IngestError = { error, message, ...(extra.errors ? { errors: extra.errors } : {}) }
+  sendJson(res, status, body, extra.headers)
   return { status, error }
 }
 
@@ -134,10 +116,10 @@ export async function handleEvents(
     bytes = body.length
     items = parseBody(body, format, deps.limits.maxEvents)
   } catch (error) {
-    if (error instanceof BodyError) {
+    if (error instanceof HttpError) {
       return {
         ...fail(res, error.status, error.code, error.message, {
-          ...(error.errors ? { errors: error.errors } : {}),
+          ...(error.errors ? { errors: [...error.errors] } : {}),
         }),
         ...who,
         bytes,
@@ -207,7 +189,7 @@ export async function handleEvents(
 
   const outcome = { ...who, bytes, events: items.length, rejected: rejected.length }
   if (acceptedTypes.length === 0) {
-    send(res, 400, { accepted: 0, rejected })
+    sendJson(res, 400, { accepted: 0, rejected } satisfies IngestResponse)
     return { ...outcome, status: 400, accepted: 0 }
   }
 
@@ -261,6 +243,6 @@ export async function handleEvents(
     }
   }
   for (const type of acceptedTypes) deps.metrics.accepted.inc({ type })
-  send(res, 202, { accepted: acceptedTypes.length, rejected })
+  sendJson(res, 202, { accepted: acceptedTypes.length, rejected } satisfies IngestResponse)
   return { ...outcome, status: 202, accepted: acceptedTypes.length }
 }

@@ -1,13 +1,12 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Admin, Kafka } from 'kafkajs'
 import { loadKeyStore, type KeyStore } from '@cxpulse/auth'
 import { TOPIC_SPECS, topicNames } from '@cxpulse/contracts'
+import { HttpError, sendText, startServiceHttp, stopUnderDeadline } from '@cxpulse/http'
 import { createKafka, ensureTopics } from '@cxpulse/kafka'
 import { createLogger, type Logger } from '@cxpulse/logger'
 import type { IngestConfig } from './config.ts'
 import { createIngestMetrics } from './ingest.metrics.ts'
-import { handleEvents, type Outcome } from './ingest.routes.ts'
+import { handleEvents } from './ingest.routes.ts'
 import { buildOpenApi } from './openapi.ts'
 import { TopicPartitions } from './partitions.ts'
 import { BoundedProducer } from './producer.ts'
@@ -70,7 +69,6 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}) {
     partitions.startRefresh()
 
     let stopping = false
-    let ready = true
     let readyCheck: { at: number; ok: Promise<boolean> } | undefined
     async function brokerReachable(): Promise<boolean> {
       // One probe per second at most, however often /readyz is polled.
@@ -86,8 +84,6 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}) {
       return ok
     }
 
-    let inflightHandlers = 0
-    let onIdle: (() => void) | undefined
     const routeDeps = {
       keys,
       producer,
@@ -102,135 +98,49 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}) {
       log,
     }
 
-    async function route(
-      req: IncomingMessage,
-      res: ServerResponse,
-    ): Promise<Outcome & { route: string }> {
-      const path = (req.url ?? '/').split('?')[0]
-      const text = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
-        res.writeHead(status, { 'content-type': type })
-        res.end(body)
-      }
-      if (path === '/v1/events') {
-        if (req.method !== 'POST') {
-          res.setHeader('allow', 'POST')
-          text(
-            405,
-            JSON.stringify({ error: 'method_not_allowed', message: 'use POST' }),
-            'application/json',
-          )
-          return { route: path, status: 405 }
-        }
-        return { route: path, ...(await handleEvents(req, res, routeDeps)) }
-      }
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        text(405, 'method not allowed')
-        return { route: 'other', status: 405 }
-      }
-      if (path === '/healthz') {
-        text(200, 'ok\n')
-        return { route: path, status: 200 }
-      }
-      if (path === '/readyz') {
-        const ok = ready && !stopping && (await brokerReachable())
-        text(ok ? 200 : 503, ok ? 'ready\n' : 'not ready\n')
-        return { route: path, status: ok ? 200 : 503 }
-      }
-      if (path === '/metrics') {
-        text(200, await metrics.registry.metrics(), metrics.registry.contentType)
-        return { route: path, status: 200 }
-      }
-      if (path === '/openapi.json') {
-        text(200, openapi, 'application/json; charset=utf-8')
-        return { route: path, status: 200 }
-      }
-      text(
-        404,
-        JSON.stringify({ error: 'not_found', message: 'no such route' }),
-        'application/json',
-      )
-      return { route: 'other', status: 404 }
-    }
-
-    const server = createServer((req, res) => {
-      const started = performance.now()
-      inflightHandlers += 1
-      route(req, res)
-        .catch((error: unknown) => {
-          log.error({ err: error }, 'request failed')
-          if (!res.headersSent) {
-            res.writeHead(500, { 'content-type': 'application/json' })
-            res.end(JSON.stringify({ error: 'internal', message: 'internal error' }))
-          } else res.destroy()
-          return { route: 'error', status: 500 }
-        })
-        .then((o) => {
-          metrics.requests.inc({ route: o.route, status: String(o.status) })
-          // Never the key, never the body: only who (tenant, key id) and what happened.
-          if (o.route !== '/healthz' && o.route !== '/readyz' && o.route !== '/metrics') {
-            const { route: r, ...rest } = o
-            log.info(
-              {
-                method: req.method,
-                route: r,
-                ...rest,
-                ms: Math.round(performance.now() - started),
-              },
-              'request',
-            )
+    const server = await startServiceHttp(config, {
+      log,
+      registry: metrics.registry,
+      ready: async () => {
+        if (stopping) return 'stopping'
+        return (await brokerReachable()) || 'Kafka not reachable'
+      },
+      routes: async (req, res, path) => {
+        if (path === '/v1/events') {
+          if (req.method !== 'POST') {
+            throw new HttpError(405, 'method_not_allowed', 'use POST', undefined, { allow: 'POST' })
           }
-        })
-        .finally(() => {
-          inflightHandlers -= 1
-          if (inflightHandlers === 0) onIdle?.()
-        })
-    })
-    server.requestTimeout = 30_000
-    server.headersTimeout = 10_000
-    server.keepAliveTimeout = 5_000
-
-    await new Promise<void>((ok, fail) => {
-      server.once('error', fail)
-      server.listen(config.port, config.host, () => {
-        server.off('error', fail)
-        ok()
-      })
-    })
-    const { port } = server.address() as AddressInfo
-    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-    log.info({ port, topics }, 'ingest listening')
-
-    let stopped: Promise<void> | undefined
-    function stop(): Promise<void> {
-      stopped ??= (async () => {
-        const deadline = Date.now() + config.shutdownTimeoutMs
-        ready = false
-        stopping = true
-        const closed = new Promise<void>((ok) => server.close(() => ok()))
-        server.closeIdleConnections()
-        // Requests already inside wait for their broker acks; then the producer flushes.
-        if (inflightHandlers > 0) {
-          await new Promise<void>((ok) => {
-            onIdle = ok
-            setTimeout(ok, Math.max(0, deadline - Date.now())).unref()
-          })
+          return { route: path, ...(await handleEvents(req, res, routeDeps)) }
         }
+        if (path === '/openapi.json') {
+          sendText(res, 200, openapi, 'application/json; charset=utf-8')
+          return { route: path, status: 200 }
+        }
+        return undefined
+      },
+      onDone: (o) => metrics.requests.inc({ route: o.route, status: String(o.status) }),
+    })
+    log.info({ port: server.port, topics }, 'ingest listening')
+
+    const stop = stopUnderDeadline(
+      config.shutdownTimeoutMs,
+      async (deadline) => {
+        stopping = true
+        // Requests already inside wait for their broker acks; then the producer flushes.
+        await server.close(deadline)
         const drained = await producer.drained(deadline)
         if (!drained)
           log.warn(
             { inflight: producer.inflight },
             'shutdown deadline passed with produces in flight',
           )
-        server.closeAllConnections()
         partitions.stop()
         await Promise.allSettled([producer.disconnect(), admin.disconnect()])
-        await closed
         log.info({}, 'ingest stopped')
-      })()
-      return stopped
-    }
-
-    return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, stop }
+      },
+      () => log.error({ timeoutMs: config.shutdownTimeoutMs }, 'stop deadline passed'),
+    )
+    return { url: server.url, port: server.port, stop }
   }
 
   return { start, metrics }

@@ -1,20 +1,20 @@
 import { z } from 'zod'
 import type { ClickHouseConfig } from '@cxpulse/clickhouse'
 import {
+  clickhouseConfigFromEnv,
   clickhouseEnv,
+  envInt as int,
+  processorGroupEnv,
   eventTimeEnv,
   eventTimePolicyFromEnv,
   kafkaEnv,
-  kafkaTopicReplication,
   logEnv,
   parseEnv,
   retiredEnv,
+  topicReplicationFromEnv,
   type TopicReplication,
 } from '@cxpulse/config'
 import { DEFAULT_TOPIC_PREFIX, type EventTimePolicy } from '@cxpulse/contracts'
-
-const int = (min: number, max: number, def: number) =>
-  z.coerce.number().int().min(min).max(max).default(def)
 
 export const processorEnv = kafkaEnv
   .extend(clickhouseEnv.shape)
@@ -28,12 +28,8 @@ export const processorEnv = kafkaEnv
         'resends are found by their event key (tenant, occurred_at, event_id) at any age',
     }).shape,
   )
+  .extend(processorGroupEnv(DEFAULT_TOPIC_PREFIX).shape)
   .extend({
-    PROCESSOR_TOPIC_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected 1-200 of [A-Za-z0-9._-]')
-      .default(DEFAULT_TOPIC_PREFIX),
-    PROCESSOR_GROUP_ID: z.string().min(1).default('cxpulse-processor'),
     /** Most messages of one partition written to ClickHouse as one batch (one insert per table). */
     PROCESSOR_BATCH_SIZE: int(1, 100_000, 5_000),
     /** How long a fetch waits for more messages before a smaller batch is written. */
@@ -113,17 +109,15 @@ export function loadProcessorConfig(
     }),
     env,
   )
+  return processorConfigFromEnv(e)
+}
+
+function processorConfigFromEnv(e: ProcessorEnv): ProcessorConfig {
   return {
     brokers: e.KAFKA_BROKERS ?? [],
     clientId: `${e.KAFKA_CLIENT_ID}-processor`,
-    topicReplication: kafkaTopicReplication(e, { localBroker: false }),
-    clickhouse: {
-      url: e.CLICKHOUSE_URL,
-      username: e.CLICKHOUSE_USER,
-      password: e.CLICKHOUSE_PASSWORD,
-      database: e.CLICKHOUSE_DATABASE,
-      dataDir: e.CLICKHOUSE_DATA_DIR,
-    },
+    ...topicReplicationFromEnv(e),
+    clickhouse: clickhouseConfigFromEnv(e),
     logLevel: e.LOG_LEVEL,
     topicPrefix: e.PROCESSOR_TOPIC_PREFIX,
     groupId: e.PROCESSOR_GROUP_ID,
@@ -148,3 +142,11 @@ export function loadProcessorConfig(
       : {}),
   }
 }
+
+/**
+ * What an empty environment gives: every value the schema's default, no brokers. Tests and the
+ * composition point (packages/cli) start from it and override what they supply.
+ */
+export const DEFAULT_PROCESSOR_CONFIG: ProcessorConfig = processorConfigFromEnv(
+  parseEnv(processorEnv, {}),
+)

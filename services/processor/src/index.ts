@@ -1,5 +1,5 @@
 export { createProcessor } from './processor.ts'
 export type { ProcessorDeps, ProcessorHandle } from './processor.ts'
-export { loadProcessorConfig, processorEnv } from './config.ts'
+export { DEFAULT_PROCESSOR_CONFIG, loadProcessorConfig, processorEnv } from './config.ts'
 export type { ProcessorConfig, ProcessorEnv } from './config.ts'
 export { insertEventsDirect } from './direct.load.ts'

@@ -1,8 +1,9 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { createServiceRegistry } from '@cxpulse/http'
+import { Counter, Gauge, Histogram } from 'prom-client'
 
 /** The processor's Prometheus metrics (names documented in its README). */
 export function createProcessorMetrics() {
-  const registry = new Registry()
+  const registry = createServiceRegistry('processor')
   return {
     registry,
     lag: new Gauge({

@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs'
 import {
   RAW_TABLE,
@@ -19,6 +17,7 @@ import {
   type Domain,
   type FieldError,
 } from '@cxpulse/contracts'
+import { startServiceHttp, stopUnderDeadline } from '@cxpulse/http'
 import { createIdempotentProducer, ensureTopics } from '@cxpulse/kafka'
 import type { Logger } from '@cxpulse/logger'
 import { guardBatch, positionOf, rawInsertBody, type GuardedEvent } from './batch.guard.ts'
@@ -499,96 +498,46 @@ async function startProcessor(
     eachBatch,
   })
 
-  const server = await listen(config, {
+  const server = await startServiceHttp(config, {
+    log,
+    registry: metrics.registry,
     ready: async () => {
-      if (!ready || stopping) return { ok: false, detail: 'not consuming' }
-      try {
-        await Promise.all([
-          ch.client.ping().then((r) => {
-            if (!r.success) throw new Error('ClickHouse ping failed')
-          }),
-          admin.describeCluster(),
-        ])
-        return { ok: true, detail: 'ok' }
-      } catch (error) {
-        return { ok: false, detail: (error as Error).message }
-      }
+      if (!ready || stopping) return 'not consuming'
+      await Promise.all([
+        ch.client.ping().then((r) => {
+          if (!r.success) throw new Error('ClickHouse ping failed')
+        }),
+        admin.describeCluster(),
+      ])
+      return true
     },
-    metrics: () => metrics.registry.metrics(),
-    contentType: metrics.registry.contentType,
   })
-  const port = (server.address() as AddressInfo).port
-  log.info({ port, topics: [...domainOf.keys()] }, 'processor started')
+  log.info({ port: server.port, topics: [...domainOf.keys()] }, 'processor started')
 
-  let stopped: Promise<void> | undefined
-  async function stopNow(): Promise<void> {
-    ready = false
-    stopping = true
-    // Stops fetching and waits for the batch in flight: it either commits or is abandoned
-    // before its commit (and replays later); nothing is committed past an unwritten batch.
-    await consumer.stop()
-    await consumer.disconnect()
-    await producer.disconnect()
-    await admin.disconnect()
-    await new Promise<void>((r) => server.close(() => r()))
-  }
   return {
-    port,
+    port: server.port,
     isReady: () => ready,
     metricsText: () => metrics.registry.metrics(),
-    stop: () => {
-      stopped ??= (async () => {
-        let timer: NodeJS.Timeout | undefined
-        const deadline = new Promise<'timeout'>((r) => {
-          timer = setTimeout(() => r('timeout'), config.stopTimeoutMs)
-        })
-        const result = await Promise.race([stopNow().then(() => 'done' as const), deadline])
-        clearTimeout(timer)
-        if (result === 'timeout') {
-          log.error({ timeoutMs: config.stopTimeoutMs }, 'stop deadline passed; closing anyway')
-          server.closeAllConnections()
-          server.close()
-        } else {
-          log.info('processor stopped')
-        }
-      })()
-      return stopped
-    },
+    stop: stopUnderDeadline(
+      config.stopTimeoutMs,
+      async (deadline) => {
+        ready = false
+        stopping = true
+        // Stops fetching and waits for the batch in flight: it either commits or is abandoned
+        // before its commit (and replays later); nothing is committed past an unwritten batch.
+        await consumer.stop()
+        await consumer.disconnect()
+        await producer.disconnect()
+        await admin.disconnect()
+        await server.close(deadline)
+        log.info('processor stopped')
+      },
+      () => {
+        log.error({ timeoutMs: config.stopTimeoutMs }, 'stop deadline passed; closing anyway')
+        void server.close(Date.now())
+      },
+    ),
   }
-}
-
-async function listen(
-  config: ProcessorConfig,
-  probes: {
-    ready: () => Promise<{ ok: boolean; detail: string }>
-    metrics: () => Promise<string>
-    contentType: string
-  },
-): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]
-    if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n')
-    } else if (path === '/readyz') {
-      void probes
-        .ready()
-        .then((r) =>
-          res.writeHead(r.ok ? 200 : 503, { 'content-type': 'text/plain' }).end(`${r.detail}\n`),
-        )
-    } else if (path === '/metrics') {
-      void probes.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': probes.contentType }).end(text),
-        (error: unknown) => res.writeHead(500).end(String(error)),
-      )
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n')
-    }
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(config.port, config.host, () => resolve())
-  })
-  return server
 }
 
 /**

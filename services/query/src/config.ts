@@ -1,12 +1,16 @@
 import { z } from 'zod'
 import type { ClickHouseConfig } from '@cxpulse/clickhouse'
-import { clickhouseEnv, kafkaEnv, logEnv, parseEnv } from '@cxpulse/config'
+import {
+  ConfigError,
+  clickhouseConfigFromEnv,
+  clickhouseEnv,
+  envInt as int,
+  kafkaEnv,
+  logEnv,
+  parseEnv,
+  processorGroupEnv,
+} from '@cxpulse/config'
 import { DEFAULT_TOPIC_PREFIX } from '@cxpulse/contracts'
-
-const int = (min: number, max: number, dflt: number) =>
-  z.coerce.number().int().min(min).max(max).default(dflt)
-
-export const DEFAULT_CATCHING_UP_LAG = 1000
 
 export const queryEnv = z
   .object({
@@ -20,27 +24,14 @@ export const queryEnv = z
     QUERY_MAX_GROUPS: int(1, 10_000, 100),
     QUERY_MAX_SERIES_POINTS: int(1, 100_000, 2000),
     QUERY_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 10_000),
-    // GET /v1/status reads the processor's lag: the same variables, and defaults, as the processor.
-    PROCESSOR_TOPIC_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected 1-200 of [A-Za-z0-9._-]')
-      .default(DEFAULT_TOPIC_PREFIX),
-    PROCESSOR_GROUP_ID: z.string().min(1).default('cxpulse-processor'),
-    /** From this many events waiting on, /v1/status (and the dashboard) says "catching up". */
-    QUERY_CATCHING_UP_LAG: int(1, 1_000_000_000, DEFAULT_CATCHING_UP_LAG),
+    /** From this many Kafka records waiting on, /v1/status (and the dashboard) says "catching up". */
+    QUERY_CATCHING_UP_LAG: int(1, 1_000_000_000, 1000),
   })
+  // GET /v1/status reads the processor's lag: the same variables, and defaults, as the processor.
+  .extend(processorGroupEnv(DEFAULT_TOPIC_PREFIX).shape)
   .extend(kafkaEnv.pick({ KAFKA_BROKERS: true, KAFKA_CLIENT_ID: true }).shape)
   .extend(clickhouseEnv.shape)
   .extend(logEnv.shape)
-  .superRefine((env, ctx) => {
-    if (!env.QUERY_API_KEYS && !env.QUERY_API_KEYS_FILE) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['QUERY_API_KEYS_FILE'],
-        message: 'set QUERY_API_KEYS_FILE or QUERY_API_KEYS (a JSON array of hashed keys)',
-      })
-    }
-  })
 
 export interface QueryLimits {
   maxWindowDays: number
@@ -54,7 +45,7 @@ export interface ProcessorLagConfig {
   clientId: string
   topicPrefix: string
   groupId: string
-  /** Lag (events waiting) from which the status says `catching_up`. */
+  /** Lag (Kafka records waiting) from which the status says `catching_up`. */
   catchingUpLag: number
 }
 
@@ -69,17 +60,23 @@ export interface QueryConfig extends QueryLimits {
   processorLag?: ProcessorLagConfig
 }
 
-export const DEFAULT_QUERY_LIMITS: QueryLimits = {
-  maxWindowDays: 400,
-  maxGroups: 100,
-  maxSeriesPoints: 2000,
-}
-
 /** Parses the environment once at boot; a ConfigError names every bad variable. */
 export function loadQueryConfig(
   env: Record<string, string | undefined> = process.env,
 ): QueryConfig {
-  const e = parseEnv(queryEnv, env)
+  const config = queryConfigFromEnv(parseEnv(queryEnv, env))
+  if (!config.apiKeys.json && !config.apiKeys.file) {
+    throw new ConfigError([
+      {
+        variable: 'QUERY_API_KEYS_FILE',
+        message: 'set QUERY_API_KEYS_FILE or QUERY_API_KEYS (a JSON array of hashed keys)',
+      },
+    ])
+  }
+  return config
+}
+
+function queryConfigFromEnv(e: z.output<typeof queryEnv>): QueryConfig {
   return {
     host: e.QUERY_HOST,
     port: e.QUERY_PORT,
@@ -91,13 +88,7 @@ export function loadQueryConfig(
     maxGroups: e.QUERY_MAX_GROUPS,
     maxSeriesPoints: e.QUERY_MAX_SERIES_POINTS,
     shutdownTimeoutMs: e.QUERY_SHUTDOWN_TIMEOUT_MS,
-    clickhouse: {
-      url: e.CLICKHOUSE_URL,
-      username: e.CLICKHOUSE_USER,
-      password: e.CLICKHOUSE_PASSWORD,
-      database: e.CLICKHOUSE_DATABASE,
-      dataDir: e.CLICKHOUSE_DATA_DIR,
-    },
+    clickhouse: clickhouseConfigFromEnv(e),
     logLevel: e.LOG_LEVEL,
     ...(e.KAFKA_BROKERS
       ? {
@@ -111,4 +102,19 @@ export function loadQueryConfig(
         }
       : {}),
   }
+}
+
+/**
+ * What an empty environment gives: every value the schema's default, no keys. Tests and the
+ * composition point (packages/cli) start from it and override what they supply.
+ */
+export const DEFAULT_QUERY_CONFIG: QueryConfig = queryConfigFromEnv(parseEnv(queryEnv, {}))
+
+/** The schema's default of QUERY_CATCHING_UP_LAG, for a composition point that sets the lag. */
+export const DEFAULT_CATCHING_UP_LAG = parseEnv(queryEnv, {}).QUERY_CATCHING_UP_LAG
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = {
+  maxWindowDays: DEFAULT_QUERY_CONFIG.maxWindowDays,
+  maxGroups: DEFAULT_QUERY_CONFIG.maxGroups,
+  maxSeriesPoints: DEFAULT_QUERY_CONFIG.maxSeriesPoints,
 }

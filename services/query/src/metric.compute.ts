@@ -27,29 +27,29 @@ import {
 import { HttpError } from '@cxpulse/http'
 import {
   computeAwt,
-  computeCes,
-  computeCesPct,
   computeChannelMix,
   computeChurnRate,
   computeClv,
   computeCrr,
-  computeCsat,
-  computeCsatMean,
   computeEscalationRate,
   computeFcr,
   computeFeedbackReplyRate,
   computeHistoricalClv,
   computeIqsFromSums,
-  computeNps,
   computeReferralRate,
   computeReopenRate,
   computeSlaAttainment,
   computeSurveyResponseRate,
   computeTicketCount,
+  MixedScalesError,
   SLA_DEFAULT_TARGET_MINUTES,
+  addSurveySums,
+  computeSurveyMetric,
+  oneCesScale,
   summarizeDurationAggregate,
   type MetricId,
   type MetricResult,
+  type SurveyMetric,
 } from '@cxpulse/metrics'
 import type { MetricQuery } from './query.params.ts'
 
@@ -84,70 +84,37 @@ async function byKey<R>(
   return result
 }
 
-function sumSurvey(rows: readonly SurveySums[]) {
-  const s = {
-    n: 0,
-    positive: 0,
-    normSum: 0,
-    normSumSq: 0,
-    promoters: 0,
-    passives: 0,
-    detractors: 0,
-    sum: 0,
-    sumSq: 0,
-    lowEffort: 0,
-  }
-  for (const r of rows) {
-    s.n += r.n
-    s.positive += r.positive
-    s.normSum += r.norm_sum
-    s.normSumSq += r.norm_sum_sq
-    s.promoters += r.promoters
-    s.passives += r.passives
-    s.detractors += r.detractors
-    s.sum += r.score_sum
-    s.sumSq += r.score_sum_sq
-    s.lowEffort += r.low_effort
-  }
-  return s
-}
-
-const scaleName = (r: SurveySums) => `${r.scale_min}-${r.scale_max}`
-
-function surveyMetric(
-  kind: 'csat' | 'nps' | 'ces',
-  toResult: (rows: Keyed<SurveySums>[], q: MetricQuery) => MetricResult<unknown>,
-): Compute {
+/**
+ * A survey metric from the sums of every row of a key. A CES mean never spans two scales: with
+ * responses on several the caller must pick one (`scale=1-7`).
+ */
+function surveyMetric(metric: SurveyMetric): Compute {
+  const kind = metric === 'csat_mean' ? 'csat' : metric === 'ces_pct' ? 'ces' : metric
   return async (ch, spec, q) => {
     const orientation = kind === 'ces' ? (q.orientation ?? 'agreement') : undefined
     return byKey(
       spec,
       async (s) =>
         (await querySurveySums(ch, { ...s, kind, ...(orientation ? { orientation } : {}) })).rows,
-      (rows) => toResult(rows, q),
+      (rows) => computeSurveyMetric(metric, addSurveySums(cesRows(metric, rows, q)), orientation),
     )
   }
 }
 
-/**
- * The CES mean lives on the survey's own scale, so one mean never spans two scales: with
- * responses on several scales the caller must pick one (`scale=1-7`).
- */
-function cesMeanRows(rows: Keyed<SurveySums>[], q: MetricQuery): Keyed<SurveySums>[] {
-  if (q.scale) return rows.filter((r) => scaleName(r) === q.scale)
-  const scales = [...new Set(rows.map(scaleName))]
-  if (scales.length > 1) {
+function cesRows(metric: SurveyMetric, rows: Keyed<SurveySums>[], q: MetricQuery) {
+  if (metric !== 'ces') return rows
+  try {
+    return oneCesScale(rows, q.scale)
+  } catch (error) {
+    if (!(error instanceof MixedScalesError)) throw error
     throw new HttpError(
       422,
       'mixed_scales',
-      `CES responses on several scales (${scales.join(', ')}) in this window; pass scale=MIN-MAX`,
-      [{ path: 'scale', message: `one of ${scales.join(', ')}` }],
+      `${error.message} in this window; pass scale=MIN-MAX`,
+      [{ path: 'scale', message: `one of ${error.scales.join(', ')}` }],
     )
   }
-  return rows
 }
-
-const orientationOf = (q: MetricQuery) => q.orientation ?? 'agreement'
 
 // One row per key: quantiles cannot be merged, so ClickHouse computes them per key.
 const durationResult = (rows: Keyed<Durations>[]) =>
@@ -217,48 +184,11 @@ function lifecycleMetric(
 const YEAR_MS = 365.25 * 86_400_000
 
 const COMPUTE: Partial<Record<MetricId, Compute>> = {
-  csat: surveyMetric('csat', (rows) => {
-    const s = sumSurvey(rows)
-    return computeCsat({ n: s.n, positive: s.positive, normSum: s.normSum, normSumSq: s.normSumSq })
-  }),
-  csat_mean: surveyMetric('csat', (rows) => {
-    const s = sumSurvey(rows)
-    return computeCsatMean({
-      n: s.n,
-      positive: s.positive,
-      normSum: s.normSum,
-      normSumSq: s.normSumSq,
-    })
-  }),
-  nps: surveyMetric('nps', (rows) => {
-    const s = sumSurvey(rows)
-    return computeNps({
-      n: s.n,
-      promoters: s.promoters,
-      passives: s.passives,
-      detractors: s.detractors,
-    })
-  }),
-  ces: surveyMetric('ces', (rows, q) => {
-    const s = sumSurvey(cesMeanRows(rows, q))
-    return computeCes({
-      orientation: orientationOf(q),
-      n: s.n,
-      sum: s.sum,
-      sumSq: s.sumSq,
-      lowEffort: s.lowEffort,
-    })
-  }),
-  ces_pct: surveyMetric('ces', (rows, q) => {
-    const s = sumSurvey(rows)
-    return computeCesPct({
-      orientation: orientationOf(q),
-      n: s.n,
-      sum: s.sum,
-      sumSq: s.sumSq,
-      lowEffort: s.lowEffort,
-    })
-  }),
+  csat: surveyMetric('csat'),
+  csat_mean: surveyMetric('csat_mean'),
+  nps: surveyMetric('nps'),
+  ces: surveyMetric('ces'),
+  ces_pct: surveyMetric('ces_pct'),
   frt: durations('frt'),
   reply_time: (ch, spec) => byKey(spec, (s) => queryReplyTimes(ch, s), durationResult),
   resolution_time: durations('resolution_time'),

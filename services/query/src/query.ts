@@ -1,8 +1,16 @@
 import { loadKeyStore, type KeyStore } from '@cxpulse/auth'
 import { createClickHouse, type ClickHouse } from '@cxpulse/clickhouse'
-import { HttpError, sendJson, sendText, startHttpServer, type RouteOutcome } from '@cxpulse/http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import {
+  HttpError,
+  createServiceRegistry,
+  sendText,
+  startServiceHttp,
+  stopUnderDeadline,
+  type RouteOutcome,
+} from '@cxpulse/http'
 import { createLogger, type Logger } from '@cxpulse/logger'
-import { Counter, Histogram, Registry } from 'prom-client'
+import { Counter, Histogram } from 'prom-client'
 import type { QueryConfig } from './config.ts'
 import { buildOpenApi } from './openapi.ts'
 import { alertRulesRoute, alertsRoute } from './alerts.routes.ts'
@@ -27,7 +35,7 @@ export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
   const log = deps.logger ?? createLogger({ name: 'query', level: config.logLevel })
   const ownsClickHouse = !deps.clickhouse
   const ch = deps.clickhouse ?? createClickHouse(config.clickhouse)
-  const registry = new Registry()
+  const registry = createServiceRegistry('query')
   const requests = new Counter({
     name: 'cxpulse_query_requests_total',
     help: 'HTTP requests',
@@ -49,10 +57,10 @@ export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
     let ready = true
     const routeDeps = { keys, ch, limits: config }
 
-    async function handle(
-      req: Parameters<Parameters<typeof startHttpServer>[0]['handle']>[0],
-      res: Parameters<Parameters<typeof startHttpServer>[0]['handle']>[1],
-    ): Promise<RouteOutcome> {
+    async function routes(
+      req: IncomingMessage,
+      res: ServerResponse,
+    ): Promise<RouteOutcome | undefined> {
       const url = new URL(req.url ?? '/', 'http://localhost')
       const path = url.pathname
       // Alert rules take writes; every other route is read-only.
@@ -69,19 +77,6 @@ export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         throw new HttpError(405, 'method_not_allowed', 'use GET', undefined, { allow: 'GET' })
       }
-      if (path === '/healthz') {
-        sendText(res, 200, 'ok\n')
-        return { route: path, status: 200 }
-      }
-      if (path === '/readyz') {
-        const ok = ready && (await ch.client.ping()).success
-        sendText(res, ok ? 200 : 503, ok ? 'ready\n' : 'not ready\n')
-        return { route: path, status: ok ? 200 : 503 }
-      }
-      if (path === '/metrics') {
-        sendText(res, 200, await registry.metrics(), registry.contentType)
-        return { route: path, status: 200 }
-      }
       if (path === '/openapi.json') {
         sendText(res, 200, openapi, 'application/json; charset=utf-8')
         return { route: path, status: 200 }
@@ -92,15 +87,15 @@ export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
       if (path === '/v1/alerts') return alertsRoute(req, res, routeDeps, url.searchParams)
       const m = /^\/v1\/metrics\/([^/]+)$/.exec(path)
       if (m) return getMetric(req, res, routeDeps, decodeURIComponent(m[1] ?? ''), url.searchParams)
-      sendJson(res, 404, { error: 'not_found', message: 'no such route' })
-      return { route: 'other', status: 404 }
+      return undefined
     }
 
-    const server = await startHttpServer({
-      host: config.host,
-      port: config.port,
+    const server = await startServiceHttp(config, {
       log,
-      handle,
+      registry,
+      ready: async () =>
+        ready ? (await ch.client.ping()).success || 'ClickHouse ping failed' : 'stopping',
+      routes,
       onDone: (o, ms) => {
         requests.inc({ route: o.route, status: String(o.status) })
         latency.observe({ route: o.route }, ms / 1000)
@@ -108,20 +103,20 @@ export function createQuery(config: QueryConfig, deps: QueryDeps = {}) {
     })
     log.info({ port: server.port }, 'query listening')
 
-    let stopped: Promise<void> | undefined
     return {
       url: server.url,
       port: server.port,
-      stop() {
-        stopped ??= (async () => {
+      stop: stopUnderDeadline(
+        config.shutdownTimeoutMs,
+        async (deadline) => {
           ready = false
-          await server.close(Date.now() + config.shutdownTimeoutMs)
+          await server.close(deadline)
           await lag?.close()
           if (ownsClickHouse) await ch.close()
           log.info('query stopped')
-        })()
-        return stopped
-      },
+        },
+        () => log.error({ timeoutMs: config.shutdownTimeoutMs }, 'stop deadline passed'),
+      ),
     }
   }
 
