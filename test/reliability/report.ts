@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { readReliabilityRows, type ReliabilityRow } from '@cxpulse/testkit'
+// The subpath, not the package root: the root imports vitest, which runs only under vitest.
+import { readReliabilityRows, type ReliabilityRow } from '@cxpulse/testkit/reliability'
 import { crashRunSchema } from './crash-loop-schema.ts'
 
 /**

@@ -71,10 +71,10 @@ describe('security: fuzzed ingest bodies', () => {
   it('answers every fuzzed body with a 4xx or a 202 for valid events only; nothing invalid lands', async () => {
     // One valid event of every type (and every survey kind), from the simulator.
     const now = Date.now()
-    const simulated = createSimulator({ seed: SEED }).eventsBetween(
-      new Date(now - 6 * 3600_000),
-      new Date(now - 3600_000),
-    )
+    // Lifecycle changes are rare in a few hours of believable traffic: the customer history has them.
+    const sim = createSimulator({ seed: SEED })
+    const from = new Date(now - 6 * 3600_000)
+    const simulated = [...sim.history(from), ...sim.eventsBetween(from, new Date(now - 3600_000))]
     const bases = new Map<string, CxEventInput>()
     for (const e of simulated) {
       const k = e.type === 'survey.response' ? `survey.${e.kind}` : e.type
@@ -98,6 +98,13 @@ describe('security: fuzzed ingest bodies', () => {
         customer_id: nps['customer_id'],
         survey_id: 'fuzz-survey',
         kind: 'nps',
+      } as CxEventInput)
+    const signedUp = bases.get('customer.signed_up')
+    if (signedUp && !bases.has('customer.referred'))
+      bases.set('customer.referred', {
+        ...signedUp,
+        event_id: randomUUID(),
+        type: 'customer.referred',
       } as CxEventInput)
     expect(new Set([...bases.values()].map((e) => e.type))).toEqual(new Set(EVENT_TYPES))
     const baseList = [...bases.values()] as unknown as Record<string, unknown>[]

@@ -47,7 +47,7 @@ const HTTP_ONLY_SETTINGS = new Set([
   // engine's one session), so it is not applied.
   'date_time_input_format',
 ])
-/** The one setting a statement may carry; every INSERT gets one, so none leaks to the next. */
+/** The one setting a statement may carry. */
 const DEDUP_TOKEN = 'insert_deduplication_token'
 
 class GatewayError extends Error {
@@ -110,7 +110,9 @@ export async function startEngineGateway(
     const sql = inUrl ?? body.toString('utf8')
     const data = inUrl !== null && body.length > 0 ? body : undefined
     const { settings, params } = split(url.searchParams, sql)
-    if (/^\s*INSERT\b/i.test(sql)) settings[DEDUP_TOKEN] ??= randomUUID()
+    // Every statement carries a token (a fresh one unless it brings its own): an insert, however
+    // it is written, can then never inherit the previous statement's token from the session.
+    settings[DEDUP_TOKEN] ??= randomUUID()
     const queryId = url.searchParams.get('query_id') ?? randomUUID()
     const result = await ch.client.exec({
       query: sql,
