@@ -12,12 +12,7 @@ import {
   type IngestHandle,
 } from '@cxpulse/ingest'
 import { DEFAULT_PROCESSOR_CONFIG, createProcessor, type ProcessorHandle } from '@cxpulse/processor'
-import {
-  DEFAULT_CATCHING_UP_LAG,
-  DEFAULT_QUERY_CONFIG,
-  createQuery,
-  type QueryHandle,
-} from '@cxpulse/query'
+import { DEFAULT_QUERY_CONFIG, createQuery, type QueryHandle } from '@cxpulse/query'
 import { startIngestThread } from './ingest-thread.ts'
 
 export interface PipelineOptions {
@@ -60,6 +55,9 @@ export interface Pipeline {
   /** Stops ingest first (so nothing new is accepted), then the processor, the alerter, the query API. */
   stop(): Promise<void>
 }
+
+/** The dashboard's "catching up" threshold in the all-in-one (records waiting). */
+const ALL_IN_ONE_CATCHING_UP_LAG = 100
 
 /**
  * Ingest, processor, query and alerter in one process over one ClickHouse client. This is the one
@@ -121,13 +119,14 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         ...DEFAULT_QUERY_CONFIG,
         ...shared,
         port: o.queryPort ?? 0,
-        // The dashboard's freshness: this process's processor group.
+        // The dashboard's freshness: this process's processor group. One process's traffic is
+        // light, so a backlog of 100 records (ingest requests per partition) is already one.
         processorLag: {
           brokers: o.brokers,
           clientId: 'cxpulse-query',
           topicPrefix: processorConfig.topicPrefix,
           groupId: processorConfig.groupId,
-          catchingUpLag: DEFAULT_CATCHING_UP_LAG,
+          catchingUpLag: ALL_IN_ONE_CATCHING_UP_LAG,
         },
       },
       { clickhouse: o.clickhouse, keys: o.keys, logger: o.logger.child({ service: 'query' }) },

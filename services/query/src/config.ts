@@ -110,9 +110,6 @@ function queryConfigFromEnv(e: z.output<typeof queryEnv>): QueryConfig {
  */
 export const DEFAULT_QUERY_CONFIG: QueryConfig = queryConfigFromEnv(parseEnv(queryEnv, {}))
 
-/** The schema's default of QUERY_CATCHING_UP_LAG, for a composition point that sets the lag. */
-export const DEFAULT_CATCHING_UP_LAG = parseEnv(queryEnv, {}).QUERY_CATCHING_UP_LAG
-
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxWindowDays: DEFAULT_QUERY_CONFIG.maxWindowDays,
   maxGroups: DEFAULT_QUERY_CONFIG.maxGroups,
