@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { DEFAULT_ALERTER_CONFIG, createAlerter, type AlerterHandle } from '@cxpulse/alerter'
-import { alertRuleInput, verifyWebhook } from '@cxpulse/alerting'
+import { alertRuleInput } from '@cxpulse/alerting'
 import { listAlerts, putRule, runMigrations } from '@cxpulse/clickhouse'
 import { parseEnrichedEvent, topicNames } from '@cxpulse/contracts'
 import { twoProportionZTest } from '@cxpulse/metrics'
 import { insertEventsDirect } from '@cxpulse/processor'
-import { testClickHouse, testKafka, testLogger, uniqueName, waitFor } from '@cxpulse/testkit'
+import {
+  startWebhookReceiver,
+  testClickHouse,
+  testKafka,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '@cxpulse/testkit'
 
 /**
  * A simulated incident on a controllable clock: steady CSAT on four channels, then chat drops
@@ -72,37 +77,22 @@ interface Received {
 describe('alerter: a simulated incident', () => {
   const { kafka } = testKafka()
   let ch: Awaited<ReturnType<typeof testClickHouse>>
-  let hook: Server
+  let hook: Awaited<ReturnType<typeof startWebhookReceiver<Received['body']>>>
   let hookUrl = ''
-  const received: Received[] = []
+  let received: Received[] = []
   const prefix = uniqueName('alerts')
   const cleanups: (() => Promise<unknown>)[] = []
 
   beforeAll(async () => {
     ch = await testClickHouse()
     await runMigrations(ch)
-    hook = createServer((req, res) => {
-      let raw = ''
-      req.on('data', (c: Buffer) => (raw += c.toString('utf8')))
-      req.on('end', () => {
-        const valid = verifyWebhook(
-          SECRET,
-          {
-            timestamp: req.headers['x-cxpulse-timestamp'] as string | undefined,
-            signature: req.headers['x-cxpulse-signature'] as string | undefined,
-          },
-          raw,
-        )
-        received.push({ body: JSON.parse(raw) as Received['body'], valid })
-        res.writeHead(valid ? 204 : 401).end()
-      })
-    })
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r))
-    hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`
+    hook = await startWebhookReceiver<Received['body']>(SECRET)
+    hookUrl = hook.url
+    received = hook.received
   })
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined)
-    await new Promise((r) => hook?.close(r))
+    await hook?.close()
     await ch?.drop()
   })
 

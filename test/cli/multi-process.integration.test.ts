@@ -1,14 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { verifyWebhook } from '@cxpulse/alerting'
 import { generateApiKey } from '@cxpulse/auth'
-import { testEnvironment, uniqueName, waitFor } from '@cxpulse/testkit'
+import { startWebhookReceiver, testEnvironment, uniqueName, waitFor } from '@cxpulse/testkit'
 import { CLI, ROOT } from './run-cli.ts'
 
 /**
@@ -44,8 +42,7 @@ describe('services in processes of their own next to the processor that owns the
   ])
   const prefix = uniqueName('mp')
   const services: Service[] = []
-  const webhooks: { state: string; valid: boolean; rule_id: string }[] = []
-  let hook: Server
+  let hook: Awaited<ReturnType<typeof startWebhookReceiver<{ state: string; rule_id: string }>>>
   let dataDir = ''
   const port: Record<'processor' | 'gateway' | 'ingest' | 'query' | 'alerter', number> = {
     processor: 0,
@@ -96,24 +93,7 @@ describe('services in processes of their own next to the processor that owns the
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'cxpulse-mp-'))
     for (const name of Object.keys(port) as (keyof typeof port)[]) port[name] = await freePort()
-    hook = createHttpServer((req, res) => {
-      let raw = ''
-      req.on('data', (c: Buffer) => (raw += c.toString('utf8')))
-      req.on('end', () => {
-        const valid = verifyWebhook(
-          SECRET,
-          {
-            timestamp: req.headers['x-cxpulse-timestamp'] as string | undefined,
-            signature: req.headers['x-cxpulse-signature'] as string | undefined,
-          },
-          raw,
-        )
-        const body = JSON.parse(raw) as { state: string; rule_id: string }
-        webhooks.push({ state: body.state, rule_id: body.rule_id, valid })
-        res.writeHead(valid ? 204 : 401).end()
-      })
-    })
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r))
+    hook = await startWebhookReceiver<{ state: string; rule_id: string }>(SECRET)
 
     const engine = {
       CLICKHOUSE_URL: `http://127.0.0.1:${port.gateway}`,
@@ -168,7 +148,7 @@ describe('services in processes of their own next to the processor that owns the
 
   afterAll(async () => {
     for (const s of services) if (s.child.exitCode === null) s.child.kill('SIGKILL')
-    await new Promise((r) => hook?.close(r))
+    await hook?.close()
     await rm(dataDir, { recursive: true, force: true })
   })
 
@@ -189,7 +169,7 @@ describe('services in processes of their own next to the processor that owns the
         min_drop: 10,
         min_n: 50,
         significance: 0.01,
-        webhook_url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+        webhook_url: hook.url,
       }),
     })
     expect(rule.status).toBe(201)
@@ -235,7 +215,7 @@ describe('services in processes of their own next to the processor that owns the
 
     const firing = await waitFor(
       'the alerter process’s webhook for the drop',
-      async () => webhooks.find((w) => w.rule_id === ruleId && w.state === 'firing'),
+      async () => hook.received.find((w) => w.body.rule_id === ruleId && w.body.state === 'firing'),
       90_000,
     )
     expect(firing.valid).toBe(true)

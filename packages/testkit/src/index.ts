@@ -20,3 +20,4 @@ export {
   RELIABILITY_RESULTS_DIR,
   type ReliabilityRow,
 } from './reliability.ts'
+export { startWebhookReceiver, type ReceivedWebhook } from './webhooks.ts'

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import type { Producer } from 'kafkajs'
 import { z } from 'zod'
 import { PROJECTIONS, RAW_TABLE, RAW_TABLES, queryRows, type ClickHouse } from '@cxpulse/clickhouse'
-import { messageKey, topicNames, type TopicNames } from '@cxpulse/contracts'
+import { TICKET_EVENT_TYPES, messageKey, topicNames, type TopicNames } from '@cxpulse/contracts'
 
 export type Json = Record<string, unknown>
 
@@ -94,15 +94,7 @@ export function randomEvent(r: ReturnType<typeof rng>, now: number, spreadMs: nu
     }
   }
   if (roll < 0.8) {
-    const type = r.pick([
-      'ticket.created',
-      'ticket.first_response',
-      'ticket.agent_replied',
-      'ticket.customer_replied',
-      'ticket.resolved',
-      'ticket.reopened',
-      'ticket.escalated',
-    ])
+    const type = r.pick(TICKET_EVENT_TYPES)
     return {
       ...base,
       type,

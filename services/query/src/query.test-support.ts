@@ -1,11 +1,15 @@
 import { createKeyStore, type ApiKeyEntry } from '@cxpulse/auth'
 import type { ClickHouse } from '@cxpulse/clickhouse'
 import { testLogger } from '@cxpulse/testkit'
-import { DEFAULT_QUERY_LIMITS } from './config.ts'
+import { DEFAULT_QUERY_LIMITS, type QueryConfig } from './config.ts'
 import { createQuery, type QueryHandle } from './query.ts'
 
 /** The query service on a free local port over `ch`, with the default limits and these keys. */
-export function startTestQuery(ch: ClickHouse, keys: readonly ApiKeyEntry[]): Promise<QueryHandle> {
+export function startTestQuery(
+  ch: ClickHouse,
+  keys: readonly ApiKeyEntry[],
+  overrides: Partial<QueryConfig> = {},
+): Promise<QueryHandle> {
   return createQuery(
     {
       host: '127.0.0.1',
@@ -15,6 +19,7 @@ export function startTestQuery(ch: ClickHouse, keys: readonly ApiKeyEntry[]): Pr
       clickhouse: { database: ch.database, dataDir: '' },
       logLevel: 'silent',
       ...DEFAULT_QUERY_LIMITS,
+      ...overrides,
     },
     { clickhouse: ch, keys: createKeyStore(keys), logger: testLogger },
   ).start()

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createKeyStore, generateApiKey } from '@cxpulse/auth'
+import { generateApiKey } from '@cxpulse/auth'
 import { RAW_TABLE, insertRawRows, runMigrations } from '@cxpulse/clickhouse'
 import { topicNames } from '@cxpulse/contracts'
 import { ensureTopics } from '@cxpulse/kafka'
-import { testClickHouse, testKafka, testLogger, uniqueName, waitFor } from '@cxpulse/testkit'
-import { DEFAULT_QUERY_LIMITS, type ProcessorLagConfig } from './config.ts'
-import { createQuery, type QueryHandle } from './query.ts'
+import { testClickHouse, testKafka, uniqueName, waitFor } from '@cxpulse/testkit'
+import type { ProcessorLagConfig } from './config.ts'
+import type { QueryHandle } from './query.ts'
+import { startTestQuery } from './query.test-support.ts'
 
 /** GET /v1/status against the suite's real broker: committed offsets vs end offsets. */
 describe('GET /v1/status', () => {
@@ -20,26 +21,14 @@ describe('GET /v1/status', () => {
   const handles: QueryHandle[] = []
 
   async function startQuery(processorLag?: ProcessorLagConfig) {
-    const handle = await createQuery(
-      {
-        host: '127.0.0.1',
-        port: 0,
-        apiKeys: {},
-        shutdownTimeoutMs: 5000,
-        clickhouse: { database: ch.database, dataDir: '' },
-        logLevel: 'silent',
-        ...DEFAULT_QUERY_LIMITS,
-        ...(processorLag ? { processorLag } : {}),
-      },
-      {
-        clickhouse: ch,
-        keys: createKeyStore([
-          { id: 'k', tenant_id: 'tenant-a', hash: key.hash, scopes: ['query'] },
-          { id: 'q', tenant_id: 'tenant-q', hash: quietKey.hash, scopes: ['query'] },
-        ]),
-        logger: testLogger,
-      },
-    ).start()
+    const handle = await startTestQuery(
+      ch,
+      [
+        { id: 'k', tenant_id: 'tenant-a', hash: key.hash, scopes: ['query'] },
+        { id: 'q', tenant_id: 'tenant-q', hash: quietKey.hash, scopes: ['query'] },
+      ],
+      processorLag ? { processorLag } : {},
+    )
     handles.push(handle)
     return handle
   }
