@@ -19,6 +19,17 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules on the TypeScript: a promise nobody awaits or handles loses its errors.
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+    },
+  },
+  {
     // The dashboard runs in the browser.
     files: ['services/query/src/dashboard/**/*.js'],
     languageOptions: {

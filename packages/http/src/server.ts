@@ -111,6 +111,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         inflight -= 1
         if (inflight === 0) onIdle?.()
       })
+      // A failing metrics or log hook must not become an unhandled rejection.
+      .catch((error: unknown) => log.error({ err: error }, 'request bookkeeping failed'))
   })
   server.requestTimeout = 30_000
   server.headersTimeout = 10_000
