@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { chromium } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { stopLocalKafka } from '@cxpulse/local-kafka'
 import { waitFor } from '@cxpulse/testkit'
@@ -85,5 +86,33 @@ describe('cxpulse start with the default simulator', () => {
     // Not a day's churn of a third of the customers (issue 17): a day is a small part of it.
     const day = await churn(at - DAY, at)
     expect(day.value).toBeLessThan(1)
-  }, 180_000)
+
+    // The overview's churn tile over the last 30 days, as a CX lead opens it: the API's number
+    // for the page's own window, within 1–10 %.
+    const { LD_PRELOAD: _preload, ...browserEnv } = process.env
+    const browser = await chromium.launch({
+      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+      args: ['--no-sandbox'],
+      env: browserEnv,
+    })
+    cleanups.push(() => browser.close())
+    const page = await browser.newPage()
+    await page.goto(`${queryUrl}/?page=overview&window=30d#key=${key}`)
+    const tile = page.locator('#tiles .tile[data-metric="churn_rate"]')
+    await tile.locator('.value').waitFor()
+    await page.waitForFunction('Number(document.body.dataset.loaded) > 0')
+    // Window and value read in one go, from one paint (the page refreshes every 10 s).
+    const shown = (await page.evaluate(`({
+      from: document.body.dataset.from,
+      to: document.body.dataset.to,
+      value: document.querySelector('#tiles .tile[data-metric="churn_rate"] .value')?.textContent,
+    })`)) as { from: string; to: string; value: string | undefined }
+    const onPage = await churn(Date.parse(shown.from), Date.parse(shown.to))
+    expect(onPage.value).toBeGreaterThanOrEqual(1)
+    expect(onPage.value).toBeLessThanOrEqual(10)
+    // Live traffic goes on between the page's request and this one (a churn every half hour
+    // or so moves the value by ≈ 0.05 points), so the tile must match to its one decimal ± 0.1.
+    expect(shown.value).toMatch(/^\d+\.\d %$/)
+    expect(Math.abs(Number.parseFloat(shown.value!) - onPage.value!)).toBeLessThanOrEqual(0.1)
+  }, 240_000)
 })
