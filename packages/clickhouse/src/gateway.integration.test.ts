@@ -109,7 +109,7 @@ describe('engine gateway: the embedded engine shared over ClickHouse’s HTTP in
       text: 'x'.repeat(60),
       at: '2026-01-02 00:00:00',
     }))
-    await expect(remote.insert('notes', big)).rejects.toThrow(/body larger than 1048576 bytes/)
+    await expect(remote.insert('notes', big)).rejects.toThrow(/body is larger than 1048576 bytes/)
     const [count] = await queryRows(owner, {
       name: 'big',
       sql: `SELECT count() AS n FROM ${owner.table('notes')} WHERE id >= 100`,

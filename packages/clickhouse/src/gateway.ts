@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createGunzip } from 'node:zlib'
+import { HttpError, readBody } from '@cxpulse/http'
 import type { ClickHouse } from './client.ts'
 
 /**
@@ -76,8 +76,12 @@ export async function startEngineGateway(
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       const e =
-        error instanceof GatewayError ? error : engineError(error as Error & { code?: unknown })
-      if (!(error instanceof GatewayError) || e.status >= 500) options.onError?.(error)
+        error instanceof GatewayError
+          ? error
+          : error instanceof HttpError // the body reader's 413/415/400, in ClickHouse's form
+            ? new GatewayError(error.status, 0, error.code.toUpperCase(), error.message)
+            : engineError(error as Error & { code?: unknown })
+      if (e.status >= 500) options.onError?.(error)
       if (res.headersSent) {
         res.destroy()
         return
@@ -154,22 +158,6 @@ function credentials(req: IncomingMessage, url: URL): string {
   const user = req.headers['x-clickhouse-user'] ?? url.searchParams.get('user') ?? 'default'
   const key = req.headers['x-clickhouse-key'] ?? url.searchParams.get('password') ?? ''
   return `${String(user)}:${String(key)}`
-}
-
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const source = /gzip/i.test(req.headers['content-encoding'] ?? '')
-    ? req.pipe(createGunzip())
-    : req
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of source as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > maxBytes) {
-      throw new GatewayError(413, 0, 'TOO_LARGE_REQUEST', `body larger than ${maxBytes} bytes`)
-    }
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks)
 }
 
 /**
