@@ -11,10 +11,11 @@ import { CLI, ROOT } from './run-cli.ts'
 const DAY = 86_400_000
 
 /**
- * Issue 17: `cxpulse start` with the default simulator must show believable churn. A real
- * `cxpulse start` process (its own local broker and embedded engine in a fresh data dir, as a
- * first run) with a short traffic backfill; its customer history is the default year. Only the
- * query API is read: the child process owns the embedded engine's data dir.
+ * Issue 17: `cxpulse start` with the default simulator must show believable churn, and the
+ * dashboard must say "catching up" while the first run's backfill drains. A real `cxpulse
+ * start` process (its own local broker and embedded engine in a fresh data dir, as a first
+ * run) with the default backfill (3 days of traffic) and customer history (a year). Only the
+ * query API and the dashboard are read: the child process owns the engine's data dir.
  */
 describe('cxpulse start with the default simulator', () => {
   const cleanups: (() => Promise<unknown>)[] = []
@@ -22,13 +23,13 @@ describe('cxpulse start with the default simulator', () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined)
   })
 
-  it('shows a monthly churn of 1–10 % over the 30 days before it went live', async () => {
+  it('shows catching up until the backfill is counted, and a monthly churn of 1–10 %', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'cxpulse-sim-rates-'))
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }))
     cleanups.push(() => stopLocalKafka(join(dataDir, 'kafka')))
     // Empty KAFKA_BROKERS / CLICKHOUSE_URL: the first run of a data dir starts its own of both.
     const env = { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', LOG_LEVEL: 'warn' }
-    const args = ['--data-dir', dataDir, '--backfill-days', '0.02', '--ingest-port', '0']
+    const args = ['--data-dir', dataDir, '--ingest-port', '0']
     const proc = spawn(
       process.execPath,
       ['--import', 'tsx', CLI, 'start', ...args, '--query-port', '0'],
@@ -43,6 +44,39 @@ describe('cxpulse start with the default simulator', () => {
       await exited
     })
 
+    // The dashboard, opened as soon as start prints its link (before the simulator sends
+    // anything), records every state its freshness line takes.
+    const { LD_PRELOAD: _preload, ...browserEnv } = process.env
+    const browser = await chromium.launch({
+      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+      args: ['--no-sandbox'],
+      env: browserEnv,
+    })
+    cleanups.push(() => browser.close())
+    const link = await waitFor(
+      'dashboard link',
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`cxpulse start exited:\n${output}`)
+        return /dashboard ready: (\S+)/.exec(output)?.[1]
+      },
+      60_000,
+    )
+    const page = await browser.newPage()
+    await page.addInitScript(`
+      window.__freshness = []
+      new MutationObserver(() => {
+        const box = document.getElementById('freshness')
+        if (!box || !box.dataset.state) return
+        window.__freshness.push({ state: box.dataset.state, at: Date.now(), waiting: Number(box.dataset.waiting || 0) })
+      }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state', 'data-waiting'] })
+    `)
+    await page.goto(link)
+    type Shown = { state: string; at: number; waiting: number }
+    const freshness = async () => (await page.evaluate('window.__freshness')) as Shown[]
+    /** The states the line went through, each once per stretch. */
+    const states = async () =>
+      (await freshness()).map((s) => s.state).filter((s, i, all) => s !== all[i - 1])
+
     // Every event before the caught-up instant has been accepted by ingest when this prints.
     const caughtUp = await waitFor(
       'simulator caught up',
@@ -54,7 +88,7 @@ describe('cxpulse start with the default simulator', () => {
           ) ?? undefined
         )
       },
-      110_000,
+      150_000,
     )
     expect(caughtUp.slice(3, 5), output).toEqual(['0', '0'])
     const at = Date.parse(caughtUp[1]!)
@@ -79,6 +113,18 @@ describe('cxpulse start with the default simulator', () => {
       async () => ((await churn(at, at + 1000)).n === active ? true : undefined),
       60_000,
     )
+    // The backfill is counted: the page said "catching up" while it drained (≈ 370,000 events,
+    // thousands of records behind at the peak) and now says it is live.
+    await page.locator('#freshness[data-state="live"]').waitFor({ timeout: 30_000 })
+    expect(await states()).toContain('catching-up')
+    expect((await states()).at(-1)).toBe('live')
+    expect(await page.locator('#catching-up').isHidden()).toBe(true)
+    const behind = (await freshness()).filter((s) => s.state === 'catching-up')
+    console.error(
+      `[simulator rates] freshness ${(await states()).join(' → ')}; catching up for ` +
+        `${Math.round((behind.at(-1)!.at - behind[0]!.at) / 1000)} s, up to ${Math.max(...behind.map((s) => s.waiting))} records waiting`,
+    )
+
     const month = await churn(at - 30 * DAY, at)
     expect(month.n).toBeGreaterThan(1900)
     expect(month.value).toBeGreaterThanOrEqual(1)
@@ -89,14 +135,6 @@ describe('cxpulse start with the default simulator', () => {
 
     // The overview's churn tile over the last 30 days, as a CX lead opens it: the API's number
     // for the page's own window, within 1–10 %.
-    const { LD_PRELOAD: _preload, ...browserEnv } = process.env
-    const browser = await chromium.launch({
-      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      args: ['--no-sandbox'],
-      env: browserEnv,
-    })
-    cleanups.push(() => browser.close())
-    const page = await browser.newPage()
     await page.goto(`${queryUrl}/?page=overview&window=30d#key=${key}`)
     const tile = page.locator('#tiles .tile[data-metric="churn_rate"]')
     await tile.locator('.value').waitFor()
@@ -114,5 +152,5 @@ describe('cxpulse start with the default simulator', () => {
     // or so moves the value by ≈ 0.05 points), so the tile must match to its one decimal ± 0.1.
     expect(shown.value).toMatch(/^\d+\.\d %$/)
     expect(Math.abs(Number.parseFloat(shown.value!) - onPage.value!)).toBeLessThanOrEqual(0.1)
-  }, 240_000)
+  }, 360_000)
 })

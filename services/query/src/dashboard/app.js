@@ -19,6 +19,9 @@ import {
 import { DIMENSIONS, parseState, toSearch } from './state.js'
 
 const REFRESH_MS = 10_000
+/** The freshness line is read on its own this often, and more often while a backlog drains. */
+const FRESHNESS_MS = 5_000
+const CATCHING_UP_FRESHNESS_MS = 2_000
 const KEY_STORE = 'cxpulse-key'
 const INTERVAL_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }
 /** Which page each metric belongs to; a metric the API adds later shows on the overview. */
@@ -647,6 +650,7 @@ async function loadFreshness() {
     if (r instanceof Error) {
       box.textContent = `freshness unknown: ${r.message}`
       box.dataset.state = 'unknown'
+      watchFreshness(false)
       return
     }
     const upTo = r.newest_event_at
@@ -658,7 +662,28 @@ async function loadFreshness() {
     box.dataset.state = p?.catching_up ? 'catching-up' : p ? 'live' : 'no-lag'
     box.dataset.waiting = p ? String(p.waiting) : ''
     $('catching-up').hidden = !p?.catching_up
+    watchFreshness(Boolean(p?.catching_up))
   }
+}
+
+let freshnessTimer
+/**
+ * Keeps the freshness line current between the page's full refreshes, so a backlog that
+ * starts or drains shows within seconds; when a drain is over, the whole view refreshes (the
+ * charts then hold what was still arriving).
+ */
+function watchFreshness(catchingUp) {
+  clearTimeout(freshnessTimer)
+  freshnessTimer = setTimeout(
+    async () => {
+      if (!key) return
+      const paint = await loadFreshness()
+      if (!key) return
+      paint()
+      if (catchingUp && $('freshness').dataset.state !== 'catching-up') void refresh()
+    },
+    catchingUp ? CATCHING_UP_FRESHNESS_MS : FRESHNESS_MS,
+  )
 }
 
 // ---- pages --------------------------------------------------------------------------------
