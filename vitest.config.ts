@@ -29,7 +29,10 @@ export default defineConfig({
             'test/**/*.integration.test.ts',
           ],
           exclude: ['**/node_modules/**'],
-          globalSetup: ['packages/testkit/src/global-setup.ts'],
+          globalSetup: [
+            'packages/testkit/src/global-setup.ts',
+            'test/build-product.global-setup.ts',
+          ],
           pool: 'forks',
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -3,4 +3,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
-exec node_modules/.bin/tsx packages/cli/src/main.ts start "$@"
+# Production's way: the compiled JavaScript (tsc -b, incremental), no tsx.
+echo "demo: building (tsc -b)"
+node_modules/.bin/tsc -b tsconfig.build.json
+exec packages/cli/bin/cxpulse start "$@"

@@ -7,13 +7,14 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateApiKey } from '@cxpulse/auth'
 import { startWebhookReceiver, testEnvironment, uniqueName, waitFor } from '@cxpulse/testkit'
-import { CLI, ROOT } from './run-cli.ts'
+import { BUILT_CLI, ROOT } from './run-cli.ts'
 
 /**
  * The multi-process layout that works with the embedded engine: the processor owns the engine
  * and shares it through its engine gateway (CLICKHOUSE_GATEWAY_PORT); ingest, query and the
  * alerter each run in a process of their own with `cxpulse serve`, talking only through Kafka
- * and ClickHouse (CLICKHOUSE_URL = the gateway), exactly as against a ClickHouse server.
+ * and ClickHouse (CLICKHOUSE_URL = the gateway), exactly as against a ClickHouse server. All
+ * four run the compiled CLI as production does (`node --conditions=production …/dist/main.js`).
  */
 const MIN = 60_000
 const SECRET = 'multi-process-webhook-secret-0123'
@@ -53,7 +54,7 @@ describe('services in processes of their own next to the processor that owns the
   }
 
   function serve(name: string, env: Record<string, string>): Service {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', name], {
+    const child = spawn(process.execPath, [...BUILT_CLI, 'serve', name], {
       cwd: ROOT,
       env: {
         ...process.env,

@@ -3,6 +3,11 @@ import { join, resolve } from 'node:path'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const CLI = join(ROOT, 'packages/cli/src/main.ts')
+/**
+ * The compiled CLI and the arguments that run it as production does (plain Node, dist/); the
+ * integration project's global setup builds it (test/build-product.global-setup.ts).
+ */
+export const BUILT_CLI = ['--conditions=production', join(ROOT, 'packages/cli/dist/main.js')]
 
 /**
  * Runs `cxpulse <args>` as a user would, in its own process. Asynchronous on purpose: the

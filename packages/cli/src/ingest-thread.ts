@@ -15,11 +15,16 @@ type WorkerMessage =
  * on its own, this process is asked to stop (SIGTERM): a pipeline without ingest is not one.
  */
 export function startIngestThread(config: IngestConfig, logger: Logger): Promise<IngestHandle> {
-  // The sources are TypeScript: the thread registers tsx's loader before importing them
-  // (on Node 20 a worker's `--import tsx` comes too late for its entry module).
-  const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-    .then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.resolve('./ingest.worker.ts'))}) })`
-  const worker = new Worker(bootstrap, { eval: true, workerData: config, execArgv: [] })
+  // Built (dist/*.js), the thread runs the compiled worker with this process's flags (among
+  // them --conditions=production). From the TypeScript sources, it registers tsx's loader
+  // before importing them (on Node 20 a worker's `--import tsx` comes too late for its entry).
+  const worker = import.meta.url.endsWith('.js')
+    ? new Worker(new URL('./ingest.worker.js', import.meta.url), { workerData: config })
+    : new Worker(
+        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+          .then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.resolve('./ingest.worker.ts'))}) })`,
+        { eval: true, workerData: config, execArgv: [] },
+      )
   let stopped: Promise<void> | undefined
   return new Promise<IngestHandle>((resolve, reject) => {
     const onEarlyExit = (code: number) =>

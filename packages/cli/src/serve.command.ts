@@ -64,8 +64,8 @@ const NAMES = Object.keys(SERVICES) as ServiceName[]
 export const serveHelp = `Usage: cxpulse serve <${NAMES.join('|')}>
 
 Runs one service alone in this process, for production, exactly as
-"node --import tsx services/<name>/src/main.ts" does ("cxpulse start" runs them all in one
-process for a local run instead). Configured only by the environment: every variable is
+"node --conditions=production services/<name>/dist/main.js" does after "pnpm build"
+("cxpulse start" runs them all in one process for a local run instead). Configured only by the environment: every variable is
 validated at start-up and all problems are reported together. SIGTERM or Ctrl-C stops it
 gracefully.
 
@@ -88,7 +88,9 @@ export const serveFlags = z.object({
 
 /** Imports the service's own main module, which starts it and owns the process from then on. */
 export async function runServe(flags: z.output<typeof serveFlags>): Promise<number> {
-  const main = new URL('./main.ts', import.meta.resolve(SERVICES[flags._[0]].package))
+  // The service's index resolves to src/index.ts, or to dist/index.js under --conditions=production.
+  const index = import.meta.resolve(SERVICES[flags._[0]].package)
+  const main = new URL(index.endsWith('.js') ? './main.js' : './main.ts', index)
   await import(main.href)
   // The service exits by itself: on SIGTERM/SIGINT after a graceful stop, or when it fails.
   return new Promise<number>(() => undefined)

@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import type { RouteOutcome } from '@cxpulse/http'
 
-const DIR = fileURLToPath(new URL('./dashboard/', import.meta.url))
+// Plain files, not compiled: served from src/ whether this module runs from src/ or dist/.
+const DIR = fileURLToPath(new URL('../src/dashboard/', import.meta.url))
 
 /**
  * The dashboard's files: a fixed list looked up by the exact request path, so no part of a
