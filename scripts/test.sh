@@ -16,6 +16,7 @@ run_check lint pnpm -s lint
 run_check format pnpm -s format:check
 run_check dependency-graph node scripts/check-deps.mjs
 run_check build-config node scripts/build-config.mjs --check
+run_check unused-code pnpm -s check:unused
 run_check build pnpm -s build
 
 echo "== tests"

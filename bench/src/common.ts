@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path'
 import { startLocalKafka, type LocalKafka } from '@cxpulse/local-kafka'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
-export const RESULTS_DIR = join(ROOT, 'bench/results')
+const RESULTS_DIR = join(ROOT, 'bench/results')
 
 export interface Target {
   name: string
@@ -18,10 +18,10 @@ export interface Target {
   kind: 'min' | 'max'
 }
 
-export const verdict = (t: Target) =>
+const verdict = (t: Target) =>
   (t.kind === 'min' ? t.value >= t.limit : t.value < t.limit) ? 'PASS' : 'MISS'
 
-export function machine() {
+function machine() {
   const cpu = cpus()
   return {
     cpus: cpu.length,
@@ -95,13 +95,13 @@ export async function startBroker(): Promise<LocalKafka> {
 }
 
 /** Resident set size of a process, MiB. */
-export function rssMiB(pid: number): number {
+function rssMiB(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
   return kb / 1024
 }
 
 /** CPU seconds (user + system, every thread) a process has used so far, from /proc/<pid>/stat. */
-export function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number): number {
   // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')

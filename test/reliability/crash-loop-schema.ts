@@ -19,4 +19,3 @@ export const crashRunSchema = z.object({
   verdict: z.enum(['pass', 'fail']),
   at: z.string(),
 })
-export type CrashRun = z.output<typeof crashRunSchema>

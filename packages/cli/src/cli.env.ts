@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { logEnv, parseEnv } from '@cxpulse/config'
 
 /** What the commands themselves read from the environment (services read theirs by schema). */
-export const cliEnv = z.object({
+const cliEnv = z.object({
   /** The API key of send, import, query and simulate when no --key is given. */
   CXPULSE_API_KEY: z.string().min(1).optional(),
   /** Quieter than the services' default: a command's output is its answer. */

@@ -11,7 +11,7 @@ export interface LineRejection {
 }
 
 /** How many rejections the summary lists; the rest go to --rejects-file. */
-export const SHOWN_REJECTIONS = 20
+const SHOWN_REJECTIONS = 20
 
 /**
  * Progress on stderr: a redrawn bar with the rate on a terminal, a plain line every two

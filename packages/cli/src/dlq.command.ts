@@ -80,7 +80,7 @@ export const dlqFlags = z.object({
 export type DlqFlags = z.output<typeof dlqFlags>
 
 /** One record of the dead-letter topic and where it sits there. */
-export interface DeadLetterRecord {
+interface DeadLetterRecord {
   partition: number
   offset: string
   letter: DeadLetter | undefined
@@ -94,7 +94,7 @@ type Kafka = ReturnType<typeof createKafka>
  * Every record of `topic` up to the end each partition had when reading began. A throwaway
  * consumer group without commits reads it; `idleMs` bounds a read that stops progressing.
  */
-export async function readDeadLetters(
+async function readDeadLetters(
   kafka: Kafka,
   topic: string,
   idleMs: number,

@@ -1,5 +1,4 @@
 import { join, resolve } from 'node:path'
-import type { z } from 'zod'
 import { createClickHouse, runMigrations, type ClickHouse } from '@cxpulse/clickhouse'
 import {
   clickhouseEnv,
@@ -12,8 +11,6 @@ import {
 import { startLocalKafka, stopLocalKafka, type LocalKafka } from '@cxpulse/local-kafka'
 
 export const runtimeEnv = kafkaEnv.extend(clickhouseEnv.shape).extend(logEnv.shape)
-
-export type RuntimeEnv = z.output<typeof runtimeEnv>
 
 export interface Infrastructure {
   brokers: string[]

@@ -83,7 +83,7 @@ const KINDS = ['csat', 'nps', 'ces'] as const
 type Kind = (typeof KINDS)[number]
 
 /** Fields a column may be mapped to (which apply to which type: the help text). */
-export const IMPORT_FIELDS = [
+const IMPORT_FIELDS = [
   'id',
   'type',
   'occurred_at',

@@ -17,7 +17,7 @@ interface ServiceSpec {
   readme: string
 }
 
-export const SERVICES = {
+const SERVICES = {
   ingest: {
     package: '@cxpulse/ingest',
     what: 'the ingest API: POST /v1/events → validated, enriched events on Kafka',

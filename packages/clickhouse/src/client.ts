@@ -49,7 +49,7 @@ export interface ClickHouse {
 }
 
 /** Per-insert ClickHouse settings (they apply to that statement only, in both modes). */
-export type InsertSettings = Record<string, string | number | boolean>
+type InsertSettings = Record<string, string | number | boolean>
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 

@@ -27,7 +27,7 @@ const LATEST_ORDER =
   'bitOr(bitShiftLeft(bitAnd(toUInt128(event_id), toUInt128(18446744073709551615)), 64), ' +
   'bitShiftRight(toUInt128(event_id), 64))))'
 
-export const lifecycleRow = z.object({
+const lifecycleRow = z.object({
   active_at_start: num,
   active_at_end: num,
   churned: num,
@@ -39,12 +39,7 @@ export const lifecycleRow = z.object({
 export type LifecycleCounts = z.output<typeof lifecycleRow>
 
 /** What lifecycle metrics can be filtered and grouped by: the customer events' own dimensions. */
-export const LIFECYCLE_DIMENSIONS: readonly Dimension[] = [
-  'channel',
-  'product',
-  'region',
-  'segment',
-]
+const LIFECYCLE_DIMENSIONS: readonly Dimension[] = ['channel', 'product', 'region', 'segment']
 
 const IN_WINDOW = `occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')`
 
@@ -92,12 +87,12 @@ export async function queryLifecycle(
   return row
 }
 
-export const LIFECYCLE_SERIES_INTERVALS = [
+const LIFECYCLE_SERIES_INTERVALS = [
   'day',
   'week',
   'month',
 ] as const satisfies readonly SeriesInterval[]
-export type LifecycleSeriesInterval = (typeof LIFECYCLE_SERIES_INTERVALS)[number]
+type LifecycleSeriesInterval = (typeof LIFECYCLE_SERIES_INTERVALS)[number]
 
 /** A bucket as the local calendar date it starts on, in the query's zone (`{tz:String}`). */
 const LOCAL_BUCKET: Record<LifecycleSeriesInterval, { of: (c: string) => string; add: string }> = {

@@ -14,7 +14,7 @@ import {
 
 export type SurveyKind = 'csat' | 'nps' | 'ces'
 
-export const surveySumsRow = z.object({
+const surveySumsRow = z.object({
   scale_min: num,
   scale_max: num,
   n: num,

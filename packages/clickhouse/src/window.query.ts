@@ -218,7 +218,7 @@ export async function aggregate<R extends z.ZodType>(
 }
 
 /** The bucket expression of a grain: what its projection groups by, and what queries filter on. */
-export const BUCKET: Record<Exclude<Granularity, 'raw'>, string> = {
+const BUCKET: Record<Exclude<Granularity, 'raw'>, string> = {
   '1m': 'toStartOfMinute(occurred_at)',
   '1h': 'toStartOfHour(occurred_at)',
   '1d': 'toStartOfDay(occurred_at)',

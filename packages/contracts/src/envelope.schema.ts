@@ -5,7 +5,7 @@ import { dimensionsSchema, safeId, timestamp, uuid } from './primitives.ts'
 export const SCHEMA_VERSION = 1 as const
 
 /** Fields every event carries, as a sender writes them. */
-export const inputEnvelopeShape = {
+const inputEnvelopeShape = {
   event_id: uuid,
   occurred_at: timestamp,
   customer_id: safeId(128),
@@ -14,7 +14,7 @@ export const inputEnvelopeShape = {
 }
 
 /** Fields every event carries once ingest has accepted it. */
-export const enrichedEnvelopeShape = {
+const enrichedEnvelopeShape = {
   ...inputEnvelopeShape,
   tenant_id: safeId(64),
   received_at: timestamp,

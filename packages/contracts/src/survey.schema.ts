@@ -66,7 +66,7 @@ function checkScale(v: Scaled, ctx: z.core.$RefinementCtx<Scaled>) {
   }
 }
 
-export function csatResponseSchema<M extends Mode>(mode: M) {
+function csatResponseSchema<M extends Mode>(mode: M) {
   return eventObject(mode, {
     ...surveyCommon(mode),
     kind: z.literal('csat'),
@@ -93,7 +93,7 @@ export function csatResponseSchema<M extends Mode>(mode: M) {
 
 const NPS_ONLY = 'NPS is defined only on the 0–10 scale'
 
-export function npsResponseSchema<M extends Mode>(mode: M) {
+function npsResponseSchema<M extends Mode>(mode: M) {
   return eventObject(mode, {
     ...surveyCommon(mode),
     kind: z.literal('nps'),
@@ -106,7 +106,7 @@ export function npsResponseSchema<M extends Mode>(mode: M) {
 
 export const CES_ORIENTATIONS = ['agreement', 'effort'] as const
 
-export function cesResponseSchema<M extends Mode>(mode: M) {
+function cesResponseSchema<M extends Mode>(mode: M) {
   return eventObject(mode, {
     ...surveyCommon(mode),
     kind: z.literal('ces'),

@@ -67,7 +67,7 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export async function tail(file: string, lines = 30): Promise<string> {
+async function tail(file: string, lines = 30): Promise<string> {
   try {
     return (await readFile(file, 'utf8')).split('\n').slice(-lines).join('\n')
   } catch {
@@ -138,7 +138,7 @@ export interface SpawnedNode {
  * `log.message.timestamp.after.max.ms=9223372036854775807` when the test clock runs ahead
  * of the broker's (scripts/test-at.sh).
  */
-export function brokerOverrides(value = process.env['LOCAL_KAFKA_OVERRIDES']): string[] {
+function brokerOverrides(value = process.env['LOCAL_KAFKA_OVERRIDES']): string[] {
   if (!value) return []
   return value.split(',').flatMap((pair) => {
     if (!/^[a-z][a-z0-9._-]*=[^\s]*$/.test(pair.trim())) {

@@ -4,7 +4,7 @@ import { MEAN_RHYTHM, rhythmAt } from './rhythm.ts'
 
 const MINUTE = 60_000
 /** The SPEC's month for rates: 30 days. */
-export const MONTH_MS = 30 * 86_400_000
+const MONTH_MS = 30 * 86_400_000
 
 /** Monthly rates of the customer base (README "Customer model"). */
 export interface CustomerRates {

@@ -12,7 +12,7 @@ export const keys = {
   globex: generateApiKey(),
   readOnly: generateApiKey(),
 }
-export const keyStore = createKeyStore([
+const keyStore = createKeyStore([
   { id: 'acme-1', tenant_id: 'acme', hash: keys.acme.hash, scopes: ['ingest'] },
   { id: 'acme-2', tenant_id: 'acme', hash: keys.acmeNext.hash, scopes: ['ingest'] },
   { id: 'globex-1', tenant_id: 'globex', hash: keys.globex.hash, scopes: ['ingest'] },

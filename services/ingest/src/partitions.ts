@@ -6,7 +6,7 @@ import type { Logger } from '@cxpulse/logger'
  * which is when its DefaultPartitioner would see new partitions; ingest refreshes on the same
  * cadence so it maps keys as kafkajs would.
  */
-export const PARTITIONS_REFRESH_MS = 5 * 60_000
+const PARTITIONS_REFRESH_MS = 5 * 60_000
 
 /**
  * Partition counts of the topics ingest writes, read from the broker's metadata: ingest sets

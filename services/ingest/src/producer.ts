@@ -201,7 +201,7 @@ export class BoundedProducer {
  * max.message.bytes (2 × MAX_RECORD_BYTES on domain topics), so coalesced requests must not
  * add up past it. A single message larger than this goes alone.
  */
-export const MAX_PARTITION_BATCH_BYTES = MAX_RECORD_BYTES
+const MAX_PARTITION_BATCH_BYTES = MAX_RECORD_BYTES
 const MESSAGE_OVERHEAD_BYTES = 64
 
 const sizeOf = (v: Message['key'] | Message['value']) =>

@@ -49,5 +49,3 @@ export function createProcessorMetrics() {
     }),
   }
 }
-
-export type ProcessorMetrics = ReturnType<typeof createProcessorMetrics>

@@ -9,7 +9,7 @@ import { authenticate } from './query.routes.ts'
 
 const MAX_RULE_BODY_BYTES = 64 * 1024
 /** Bounds what one tenant can make the alerter evaluate every interval. */
-export const MAX_RULES_PER_TENANT = 100
+const MAX_RULES_PER_TENANT = 100
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 

@@ -11,7 +11,7 @@ import { filtersOf, parseMetricQuery } from './query.params.ts'
 const DECIMALS = 4
 
 /** Rounds every number in a result tree; non-finite numbers become null (JSON has no NaN). */
-export function roundDeep(value: unknown): unknown {
+function roundDeep(value: unknown): unknown {
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return null
     const f = 10 ** DECIMALS

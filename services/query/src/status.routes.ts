@@ -14,7 +14,7 @@ const LAG_CACHE_MS = 2_000
 /** A slow or absent broker must not hold the status answer (the freshness still comes back). */
 const LAG_DEADLINE_MS = 5_000
 
-export interface ProcessorLag {
+interface ProcessorLag {
   /** Kafka records on the domain topics that the processor's group has not committed yet: each is
    * one ingest request's events for one partition (topic format v2), so events ≥ records. */
   waiting: number

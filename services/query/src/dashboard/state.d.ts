@@ -1,5 +1,4 @@
 // Types for state.js (a plain browser module; this file is for the TypeScript tests only).
-export const PAGES: readonly string[]
 export const DIMENSIONS: readonly string[]
 export interface ViewState {
   page: string

@@ -1,7 +1,7 @@
 // What the dashboard shows, as the URL's query string, so a link reproduces a view.
 // Pure functions (no DOM), shared by the page and its tests. The key is never part of it.
 
-export const PAGES = ['overview', 'surveys', 'support', 'customers', 'quality', 'alerts']
+const PAGES = ['overview', 'surveys', 'support', 'customers', 'quality', 'alerts']
 /** The dimensions a page can filter by and break down by (the API refuses what a metric lacks). */
 export const DIMENSIONS = ['channel', 'agent', 'team', 'product']
 const PRESETS = ['1h', '24h', '7d', '30d']
