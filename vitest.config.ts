@@ -21,6 +21,10 @@ export default defineConfig({
         },
       },
       {
+        // The integration tests run the product as built: every @cxpulse/* import resolves to
+        // its dist/ (the "production" export condition; test/build-product.global-setup.ts
+        // builds first). Test files and what only tests use stay TypeScript.
+        ssr: { resolve: { conditions: ['production'] } },
         test: {
           name: 'integration',
           include: [
