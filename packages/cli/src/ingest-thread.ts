@@ -15,11 +15,15 @@ type WorkerMessage =
  * on its own, this process is asked to stop (SIGTERM): a pipeline without ingest is not one.
  */
 export function startIngestThread(config: IngestConfig, logger: Logger): Promise<IngestHandle> {
-  // Built (dist/*.js), the thread runs the compiled worker with this process's flags (among
-  // them --conditions=production). From the TypeScript sources, it registers tsx's loader
-  // before importing them (on Node 20 a worker's `--import tsx` comes too late for its entry).
+  // Built (dist/*.js), the thread runs the compiled worker and resolves @cxpulse/* to dist
+  // (the production condition) whatever loaded this module. From the TypeScript sources, it
+  // registers tsx's loader before importing them (on Node 20 a worker's `--import tsx` comes
+  // too late for its entry module).
   const worker = import.meta.url.endsWith('.js')
-    ? new Worker(new URL('./ingest.worker.js', import.meta.url), { workerData: config })
+    ? new Worker(new URL('./ingest.worker.js', import.meta.url), {
+        workerData: config,
+        execArgv: [...process.execArgv, '--conditions=production'],
+      })
     : new Worker(
         `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
           .then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.resolve('./ingest.worker.ts'))}) })`,

@@ -65,9 +65,9 @@ export const serveHelp = `Usage: cxpulse serve <${NAMES.join('|')}>
 
 Runs one service alone in this process, for production, exactly as
 "node --conditions=production services/<name>/dist/main.js" does after "pnpm build"
-("cxpulse start" runs them all in one process for a local run instead). Configured only by the environment: every variable is
-validated at start-up and all problems are reported together. SIGTERM or Ctrl-C stops it
-gracefully.
+("cxpulse start" runs them all in one process for a local run instead). Configured only
+by the environment: every variable is validated at start-up and all problems are reported
+together. SIGTERM or Ctrl-C stops it gracefully.
 
 ${NAMES.map(
   (name) => `${name}: ${SERVICES[name].what}
