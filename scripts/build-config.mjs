@@ -65,9 +65,7 @@ for (const { dir, pkg } of projects) {
       return [path, { production: distOf(source), default: source }]
     }),
   )
-  if (JSON.stringify(exports) !== JSON.stringify(pkg.exports)) {
-    await write(join(dir, 'package.json'), { ...pkg, exports })
-  }
+  await write(join(dir, 'package.json'), { ...pkg, exports })
 }
 
 const references = projects.map(({ dir }) => ({

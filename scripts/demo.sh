@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 # Production's way: the compiled JavaScript (tsc -b, incremental), no tsx.
-echo "demo: building (tsc -b)"
-node_modules/.bin/tsc -b tsconfig.build.json
+echo "demo: building (pnpm build)"
+pnpm -s build
 exec packages/cli/bin/cxpulse start "$@"

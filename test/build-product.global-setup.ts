@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { promisify } from 'node:util'
 
 const ROOT = resolve(import.meta.dirname, '..')
@@ -11,12 +11,10 @@ const ROOT = resolve(import.meta.dirname, '..')
  */
 export default async function buildProduct(): Promise<void> {
   const started = Date.now()
-  await promisify(execFile)(join(ROOT, 'node_modules/.bin/tsc'), ['-b', 'tsconfig.build.json'], {
-    cwd: ROOT,
-  }).catch((error: { stdout?: string }) => {
-    throw new Error(
-      `pnpm build (tsc -b tsconfig.build.json) failed:\n${error.stdout ?? String(error)}`,
-    )
-  })
-  console.error(`[build] tsc -b tsconfig.build.json in ${Date.now() - started} ms`)
+  await promisify(execFile)('pnpm', ['-s', 'build'], { cwd: ROOT }).catch(
+    (error: { stdout?: string }) => {
+      throw new Error(`pnpm build failed:\n${error.stdout ?? String(error)}`)
+    },
+  )
+  console.error(`[build] pnpm build in ${Date.now() - started} ms`)
 }

@@ -148,9 +148,10 @@ try {
       await processor.metricsText(),
     )?.[1] ?? 0,
   )
+  const eventsPerBatch = Math.round(N / Math.max(1, batches))
   await processor.stop()
   // The steps alone in batches of the size the processor wrote.
-  const steps = await engineSteps(ch, produced, topic, Math.round(N / Math.max(1, batches)))
+  const steps = await engineSteps(ch, produced, topic, eventsPerBatch)
   await ch.close()
 
   const bareRate = N / bareSec
@@ -162,7 +163,7 @@ try {
       ['bare kafkajs consume (events/s)', round(bareRate, 0)],
       ['processor to ClickHouse (events/s)', round(procRate, 0)],
       ['rows counted', counted],
-      ['batches written (events per batch)', `${batches} (${round(N / Math.max(1, batches), 0)})`],
+      ['batches written (events per batch)', `${batches} (${eventsPerBatch})`],
       ['CPU µs/event, bare consume: consumer process', bareCpuUs['bench'] ?? 0],
       ['CPU µs/event, bare consume: broker', bareCpuUs['broker'] ?? 0],
       ['CPU µs/event, processor + embedded engine', procCpuUs['processor'] ?? 0],
@@ -183,9 +184,10 @@ try {
 
 /**
  * The processor's per-batch steps, each alone over the same records cut into batches of
- * batchEvents events (the processor's own batch size in the run): the guard (JavaScript), the raw insert with the table's projections and
- * without them, the resend lookup, and the two progress writes. Into a database of its own in
- * the same engine; CPU is this process's (the embedded engine runs on its threads).
+ * batchEvents events (the processor's own batch size in the run): the guard (JavaScript), the
+ * raw insert with the table's projections and without them, the resend lookup, and the two
+ * progress writes. Into a database of its own in the same engine; CPU is this process's (the
+ * embedded engine runs on its threads).
  */
 async function engineSteps(
   ch: ClickHouse,

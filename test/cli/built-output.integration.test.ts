@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { stopLocalKafka } from '@cxpulse/local-kafka'
 import { waitFor } from '@cxpulse/testkit'
-import { BUILT_CLI, ROOT } from './run-cli.ts'
+import { BUILT_CLI, ROOT, spawnCli } from './run-cli.ts'
 
 const run = promisify(execFile)
 const EVENTS = 40
@@ -54,29 +54,17 @@ describe('the built output', () => {
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }))
     cleanups.push(() => stopLocalKafka(join(dataDir, 'kafka')))
     const args = ['--data-dir', dataDir, '--no-simulate', '--ingest-port', '0', '--query-port', '0']
-    const proc = spawn(process.execPath, [...BUILT_CLI, 'start', ...args], {
+    const cxpulse = spawnCli(['start', ...args], {
+      cli: BUILT_CLI,
       cwd: tmpdir(),
       env: { ...bare, LOG_LEVEL: 'warn' },
     })
-    let output = ''
-    proc.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')))
-    proc.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')))
-    const exited = new Promise<number | null>((done) => proc.once('exit', done))
-    cleanups.push(async () => {
-      if (proc.exitCode === null) proc.kill('SIGINT')
-      await exited
-    })
-    await waitFor(
+    cleanups.push(() => cxpulse.stop())
+    const [, key, ingestUrl, queryUrl] = await cxpulse.waitForOutput(
       'cxpulse running',
-      async () => {
-        if (proc.exitCode !== null) throw new Error(`cxpulse start exited:\n${output}`)
-        return output.includes('cxpulse is running') ? true : undefined
-      },
+      /API key \(tenant "demo"\): (\S+)\s+ingest: +POST +(\S+)\/v1\/events\s+query: +GET +(\S+)\/v1\/metrics/,
       90_000,
     )
-    const key = /API key \(tenant "demo"\): (\S+)/.exec(output)![1]!
-    const ingestUrl = /ingest: +POST +(\S+)\/v1\/events/.exec(output)![1]!
-    const queryUrl = /query: +GET +(\S+)\/v1\/metrics/.exec(output)![1]!
 
     // The user's script: the SDK's client and builders, nothing from this repository.
     await writeFile(
@@ -89,9 +77,9 @@ const result = await client.send(batch)
 console.log(JSON.stringify({ accepted: result.accepted.length, rejected: result.rejected.length }))
 `,
     )
-    const sent = await run(process.execPath, ['send.mjs', ingestUrl], {
+    const sent = await run(process.execPath, ['send.mjs', ingestUrl!], {
       cwd: project,
-      env: { ...bare, CX_KEY: key },
+      env: { ...bare, CX_KEY: key! },
     })
     expect(JSON.parse(sent.stdout)).toEqual({ accepted: EVENTS, rejected: 0 })
 
@@ -119,8 +107,7 @@ console.log(JSON.stringify({ accepted: result.accepted.length, rejected: result.
     expect((await fetch(`${queryUrl}/`)).status).toBe(200)
     expect((await fetch(`${queryUrl}/dashboard/app.js`)).status).toBe(200)
 
-    proc.kill('SIGINT')
-    expect(await exited).toBe(0)
-    expect(output).not.toMatch(/tsx|ERR_UNKNOWN_FILE_EXTENSION/)
+    expect(await cxpulse.stop()).toBe(0)
+    expect(cxpulse.output()).not.toMatch(/tsx|ERR_UNKNOWN_FILE_EXTENSION/)
   }, 240_000)
 })

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,7 +5,7 @@ import { chromium } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { stopLocalKafka } from '@cxpulse/local-kafka'
 import { waitFor } from '@cxpulse/testkit'
-import { CLI, ROOT } from './run-cli.ts'
+import { spawnCli } from './run-cli.ts'
 
 const DAY = 86_400_000
 
@@ -30,19 +29,8 @@ describe('cxpulse start with the default simulator', () => {
     // Empty KAFKA_BROKERS / CLICKHOUSE_URL: the first run of a data dir starts its own of both.
     const env = { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', LOG_LEVEL: 'warn' }
     const args = ['--data-dir', dataDir, '--ingest-port', '0']
-    const proc = spawn(
-      process.execPath,
-      ['--import', 'tsx', CLI, 'start', ...args, '--query-port', '0'],
-      { cwd: ROOT, env },
-    )
-    let output = ''
-    proc.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')))
-    proc.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')))
-    const exited = new Promise((done) => proc.once('exit', done))
-    cleanups.push(async () => {
-      if (proc.exitCode === null) proc.kill('SIGINT')
-      await exited
-    })
+    const cxpulse = spawnCli(['start', ...args, '--query-port', '0'], { env })
+    cleanups.push(() => cxpulse.stop())
 
     // The dashboard, opened as soon as start prints its link (before the simulator sends
     // anything), records every state its freshness line takes.
@@ -53,14 +41,7 @@ describe('cxpulse start with the default simulator', () => {
       env: browserEnv,
     })
     cleanups.push(() => browser.close())
-    const link = await waitFor(
-      'dashboard link',
-      async () => {
-        if (proc.exitCode !== null) throw new Error(`cxpulse start exited:\n${output}`)
-        return /dashboard ready: (\S+)/.exec(output)?.[1]
-      },
-      60_000,
-    )
+    const [, link] = await cxpulse.waitForOutput('dashboard link', /dashboard ready: (\S+)/, 60_000)
     const page = await browser.newPage()
     await page.addInitScript(`
       window.__freshness = []
@@ -70,7 +51,7 @@ describe('cxpulse start with the default simulator', () => {
         window.__freshness.push({ state: box.dataset.state, at: Date.now(), waiting: Number(box.dataset.waiting || 0) })
       }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state', 'data-waiting'] })
     `)
-    await page.goto(link)
+    await page.goto(link!)
     type Shown = { state: string; at: number; waiting: number }
     const freshness = async () => (await page.evaluate('window.__freshness')) as Shown[]
     /** The states the line went through, each once per stretch. */
@@ -78,18 +59,12 @@ describe('cxpulse start with the default simulator', () => {
       (await freshness()).map((s) => s.state).filter((s, i, all) => s !== all[i - 1])
 
     // Every event before the caught-up instant has been accepted by ingest when this prints.
-    const caughtUp = await waitFor(
+    const caughtUp = await cxpulse.waitForOutput(
       'simulator caught up',
-      async () => {
-        if (proc.exitCode !== null) throw new Error(`cxpulse start exited:\n${output}`)
-        return (
-          /caught up at (\S+) \((\d+) events accepted, (\d+) rejected, (\d+) failed; (\d+) customers active\)/.exec(
-            output,
-          ) ?? undefined
-        )
-      },
+      /caught up at (\S+) \((\d+) events accepted, (\d+) rejected, (\d+) failed; (\d+) customers active\)/,
       150_000,
     )
+    const output = cxpulse.output()
     expect(caughtUp.slice(3, 5), output).toEqual(['0', '0'])
     const at = Date.parse(caughtUp[1]!)
     const active = Number(caughtUp[5])

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { RAW_TABLES, createClickHouse, queryRows } from '@cxpulse/clickhouse'
@@ -12,6 +11,7 @@ import { stopLocalKafka } from '@cxpulse/local-kafka'
 import { createCxClient } from '@cxpulse/sdk'
 import { createSimulator } from '@cxpulse/simulator'
 import { compareLedger, recordReliability, waitFor, waitForGroupCaughtUp } from '@cxpulse/testkit'
+import { spawnCli, type CliProcess } from '../cli/run-cli.ts'
 
 /**
  * `cxpulse start` (local broker + embedded ClickHouse in one data dir) SIGKILLed while an SDK
@@ -20,8 +20,6 @@ import { compareLedger, recordReliability, waitFor, waitForGroupCaughtUp } from 
  * suite's embedded engine: one process may open only one data dir, and it opens the
  * all-in-one's own after the last run stopped.
  */
-const ROOT = resolve(import.meta.dirname, '../..')
-const CLI = join(ROOT, 'packages/cli/src/main.ts')
 const KILLS = Number(process.env['CXPULSE_ALL_IN_ONE_KILLS'] ?? 2)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -36,20 +34,11 @@ async function freePort(): Promise<number> {
   })
 }
 
-interface Run {
-  proc: ChildProcess
-  output: string[]
-  exited: Promise<number | null>
-}
-
-function startAllInOne(dataDir: string, ingestPort: number, queryPort: number): Run {
-  // `node --import tsx` so a SIGKILL hits the process that holds the data dir, not a launcher.
-  const proc = spawn(
-    process.execPath,
+function startAllInOne(dataDir: string, ingestPort: number, queryPort: number): CliProcess {
+  // `node --import tsx` (spawnCli's default) so a SIGKILL hits the process that holds the data
+  // dir, not a launcher.
+  return spawnCli(
     [
-      '--import',
-      'tsx',
-      CLI,
       'start',
       '--no-simulate',
       '--data-dir',
@@ -59,29 +48,17 @@ function startAllInOne(dataDir: string, ingestPort: number, queryPort: number): 
       '--query-port',
       String(queryPort),
     ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', LOG_LEVEL: 'warn' } },
   )
-  const output: string[] = []
-  proc.stdout?.on('data', (c: Buffer) => output.push(c.toString('utf8')))
-  proc.stderr?.on('data', (c: Buffer) => output.push(c.toString('utf8')))
-  const exited = new Promise<number | null>((done) => proc.once('exit', (code) => done(code)))
-  return { proc, output, exited }
 }
 
-async function untilReady(run: Run): Promise<string> {
-  return waitFor(
+async function untilReady(run: CliProcess): Promise<string> {
+  const [, key] = await run.waitForOutput(
     'cxpulse start ready',
-    async () => {
-      if (run.proc.exitCode !== null)
-        throw new Error(`cxpulse start exited:\n${run.output.join('')}`)
-      return /API key \(tenant "demo"\): (\S+)/.exec(run.output.join(''))?.[1]
-    },
+    /API key \(tenant "demo"\): (\S+)/,
     120_000,
   )
+  return key!
 }
 
 describe('reliability: the all-in-one process killed and restarted', () => {
@@ -182,7 +159,7 @@ describe('reliability: the all-in-one process killed and restarted', () => {
       180_000,
     )
     // And the processor's committed offsets at the end of every input partition.
-    const brokers = /kafka: +(\S+) \(local broker\)/.exec(run.output.join(''))?.[1]
+    const brokers = /kafka: +(\S+) \(local broker\)/.exec(run.output())?.[1]
     expect(brokers).toBeDefined()
     const kafka = new Kafka({ brokers: [brokers ?? ''], logLevel: logLevel.NOTHING })
     const names = topicNames('cxpulse')
